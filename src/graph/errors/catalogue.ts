@@ -1,0 +1,259 @@
+/**
+ * Every error code localgraph answers with, in one place. Messages are the real API's texts
+ * where one was observed (sources in spec/graph-api-core.md §1 and the seeds' error tables);
+ * `docs/errors.md` lists the same codes and a test keeps the two in step.
+ *
+ * Handlers never build GraphErrors by hand: they call these factories, so a code's text,
+ * type and HTTP status are decided once.
+ */
+import { GraphError } from './graph-error.js';
+
+const RATE_LIMIT_DOC = 'https://developers.facebook.com/docs/graph-api/overview/rate-limiting';
+const GRAPH_DOC = 'https://developers.facebook.com/docs/graph-api';
+
+/** Codes and their one-line description, as the seeds' "Error Codes" tables name them. */
+export const CATALOGUE: Record<number, string> = {
+  1: 'An unknown error occurred',
+  2: 'Service temporarily unavailable',
+  4: 'Application request limit reached',
+  10: 'Application does not have permission for this action',
+  12: 'Deprecated field or edge',
+  17: 'User request limit reached',
+  32: 'Page request limit reached',
+  100: 'Invalid parameter',
+  101: 'Invalid application ID',
+  102: 'Session key invalid or no longer valid',
+  104: 'Incorrect signature',
+  105: 'The number of parameters exceeded the maximum for this operation',
+  110: 'Invalid user id',
+  190: 'Invalid OAuth 2.0 Access Token',
+  194: 'Missing a required parameter',
+  200: 'Permissions error',
+  210: 'User not visible',
+  230: 'Permissions disallow message to user',
+  240: 'Desktop applications cannot call this function for other users',
+  270: 'This Ads API request is not allowed for apps with development access level',
+  294: 'Managing advertisements requires the extended permission ads_management',
+  368: 'The action attempted has been deemed abusive or is otherwise disallowed',
+  457: 'The session has an invalid origin',
+  458: 'The session is invalid because the application is not installed',
+  459: 'The session is invalid because the user has been checkpointed',
+  483: 'The session is invalid because the user is in consent app blocking',
+  613: 'Calls to this api have exceeded the rate limit.',
+  803: 'Some of the aliases you requested do not exist',
+  2500: 'Error parsing graph query',
+  2635: 'You are calling a deprecated version of the Ads API',
+  2650: 'Failed to update the custom audience',
+  2900: 'Too many test accounts',
+  2903: 'Cannot delete this test account',
+  2904: 'Cannot delete the OG Test User',
+  3914: 'Cannot remove the last admin of the business',
+  3919: 'There was an unexpected technical issue. Please try again.',
+  80003: 'There have been too many calls to this ad-account (custom audience)',
+  80004: 'There have been too many calls to this ad-account (ads management)',
+  80006: 'There have been too many messenger api calls to this Page account',
+};
+
+/** A generic error for any catalogue code, used by fault injection and tests. */
+export function catalogueError(code: number, subcode?: number, message?: string): GraphError {
+  const known = CATALOGUE[code];
+  const text = message ?? (known ? `(#${code}) ${known}` : `(#${code}) An error occurred`);
+  const transient = code === 1 || code === 2 || code === 4 || code === 17 || code === 613 || code === 32;
+  return new GraphError({ code, subcode, message: text, isTransient: transient ? true : undefined });
+}
+
+// ---- generic and server-side ----
+
+export const unknownError = (): GraphError =>
+  new GraphError({ code: 1, message: 'An unknown error has occurred.', isTransient: false });
+
+export const reduceData = (): GraphError =>
+  new GraphError({ code: 1, message: "Please reduce the amount of data you're asking for, then retry your request" });
+
+export const transientError = (): GraphError =>
+  new GraphError({ code: 2, message: 'An unexpected error has occurred. Please retry your request later.', isTransient: true });
+
+// ---- parameters and paths ----
+
+export const invalidParameter = (detail?: string): GraphError =>
+  new GraphError({ code: 100, message: detail ? `(#100) ${detail}` : '(#100) Invalid parameter' });
+
+export const missingParameter = (name: string): GraphError =>
+  new GraphError({ code: 100, message: `(#100) The parameter ${name} is required` });
+
+export const nonexistingField = (field: string, nodeType: string): GraphError =>
+  new GraphError({ code: 100, message: `(#100) Tried accessing nonexisting field (${field}) on node type (${nodeType})` });
+
+export const unknownFields = (names: string[]): GraphError =>
+  new GraphError({ code: 100, message: `(#100) Unknown fields: ${names.join(',')}.` });
+
+export const unsupportedRequest = (method: string, id: string): GraphError =>
+  new GraphError({
+    code: 100,
+    subcode: 33,
+    type: 'GraphMethodException',
+    message:
+      `Unsupported ${method.toLowerCase()} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, ` +
+      `or does not support this operation. Please read the Graph API documentation at ${GRAPH_DOC}`,
+  });
+
+export const unknownPath = (path: string): GraphError =>
+  new GraphError({ code: 2500, message: `Unknown path components: ${path}` });
+
+export const parseError = (detail: string): GraphError =>
+  new GraphError({ code: 2500, message: `Syntax error "${detail}"` });
+
+export const aliasesNotFound = (aliases: string[]): GraphError =>
+  new GraphError({ code: 803, message: `(#803) Some of the aliases you requested do not exist: ${aliases.join(',')}` });
+
+export const tooManyParameters = (detail?: string): GraphError =>
+  new GraphError({ code: 105, message: `(#105) ${detail ?? 'The number of parameters exceeded the maximum for this operation'}` });
+
+export const requestTooLarge = (): GraphError => reduceData();
+
+// ---- tokens ----
+
+export const tokenRequired = (): GraphError =>
+  new GraphError({ code: 104, message: 'An access token is required to request this resource.' });
+
+export const activeTokenForMe = (): GraphError =>
+  new GraphError({ code: 2500, message: 'An active access token must be used to query information about the current user.' });
+
+export const cannotParseToken = (): GraphError =>
+  new GraphError({ code: 190, message: 'Invalid OAuth access token - Cannot parse access token' });
+
+export const invalidToken = (): GraphError => new GraphError({ code: 190, message: 'Invalid OAuth access token.' });
+
+export const tokenAppNotInstalled = (appId: string): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 458,
+    message: `Error validating access token: The user has not authorized application ${appId}.`,
+  });
+
+export const tokenPasswordChanged = (): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 460,
+    message:
+      'Error validating access token: The session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.',
+  });
+
+export const tokenExpired = (expiredAt: string, now: string): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 463,
+    message: `Error validating access token: Session has expired on ${expiredAt}. The current time is ${now}.`,
+  });
+
+export const tokenLoggedOut = (): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 467,
+    message: 'Error validating access token: This may be because the user logged out or may be due to a system error.',
+  });
+
+export const userCheckpointed = (): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 459,
+    message: 'Error validating access token: You cannot access the app till you log in to www.facebook.com and follow the instructions given.',
+    extra: { error_data: { url: 'https://www.facebook.com/checkpoint/' } },
+  });
+
+export const invalidAppsecretProof = (): GraphError =>
+  new GraphError({ code: 100, type: 'GraphMethodException', message: 'Invalid appsecret_proof provided in the API argument' });
+
+export const appsecretProofRequired = (): GraphError =>
+  new GraphError({ code: 100, type: 'GraphMethodException', message: 'API calls from the server require an appsecret_proof argument' });
+
+export const invalidApplication = (): GraphError =>
+  new GraphError({ code: 101, message: 'Error validating application. Invalid application ID.' });
+
+export const invalidClientSecret = (): GraphError =>
+  new GraphError({ code: 1, message: 'Error validating client secret.' });
+
+export const debugTokenCaller = (): GraphError =>
+  new GraphError({
+    code: 100,
+    message: '(#100) You must provide an app access token, or a user access token that is an owner or developer of the app',
+  });
+
+// ---- permissions ----
+
+export const permissionsError = (detail?: string): GraphError =>
+  new GraphError({ code: 200, message: detail ? `(#200) ${detail}` : '(#200) Permissions error' });
+
+export const permissionDenied = (): GraphError =>
+  new GraphError({ code: 10, message: '(#10) Application does not have permission for this action' });
+
+export const userNotVisible = (): GraphError => new GraphError({ code: 210, message: '(#210) User not visible' });
+
+export const desktopAppsOtherUsers = (): GraphError =>
+  new GraphError({ code: 240, message: '(#240) Desktop applications cannot call this function for other users' });
+
+export const adsManagementRequired = (): GraphError =>
+  new GraphError({ code: 294, message: '(#294) Managing advertisements requires the extended permission ads_management' });
+
+export const deprecatedField = (field: string, version: string): GraphError =>
+  new GraphError({ code: 12, message: `(#12) ${field} field is deprecated for versions ${version} and higher` });
+
+export const deprecatedAdsVersion = (latest: string): GraphError =>
+  new GraphError({
+    code: 2635,
+    message: `(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: ${latest}.`,
+  });
+
+// ---- rate limits ----
+
+export const appRateLimited = (): GraphError =>
+  new GraphError({ code: 4, message: '(#4) Application request limit reached', isTransient: true });
+
+export const userRateLimited = (): GraphError =>
+  new GraphError({ code: 17, message: '(#17) User request limit reached', isTransient: true });
+
+export const customRateLimited = (): GraphError =>
+  new GraphError({ code: 613, message: 'Calls to this api have exceeded the rate limit.', isTransient: true });
+
+export const customAudienceRateLimited = (): GraphError =>
+  new GraphError({
+    code: 80003,
+    subcode: 2446079,
+    message: `(#80003) There have been too many calls to this ad-account. Wait a bit and try again. For more info, please refer to ${RATE_LIMIT_DOC}#custom-audience.`,
+  });
+
+export const adsManagementRateLimited = (): GraphError =>
+  new GraphError({
+    code: 80004,
+    subcode: 2446079,
+    message: `(#80004) There have been too many calls to this ad-account. Wait a bit and try again. For more info, please refer to ${RATE_LIMIT_DOC}#ads-management.`,
+  });
+
+// ---- test users and business ----
+
+export const tooManyTestAccounts = (): GraphError =>
+  new GraphError({ code: 2900, message: '(#2900) Too many test accounts' });
+
+export const cannotDeleteTestAccount = (): GraphError =>
+  new GraphError({ code: 2903, message: '(#2903) Cannot delete this test account' });
+
+export const cannotDeleteOgTestUser = (): GraphError =>
+  new GraphError({ code: 2904, message: '(#2904) Cannot delete the OG Test User' });
+
+export const abusiveAction = (): GraphError =>
+  new GraphError({ code: 368, message: '(#368) The action attempted has been deemed abusive or is otherwise disallowed' });
+
+// ---- custom audiences ----
+
+export const customAudienceUpdateFailed = (subcode: number | undefined, message: string, userTitle?: string, userMsg?: string): GraphError =>
+  new GraphError({ code: 2650, subcode, message: `(#2650) ${message}`, userTitle, userMsg });
+
+// ---- the `fields` parameter ----
+
+/**
+ * The real parse error echoes the query after a 0-based offset, e.g.
+ * `Syntax error "Expected end of string instead of "}"." at character 5: id,na}me`, a shape
+ * `parseError` cannot express. `what` is the sentence inside the quotes, full stop included.
+ */
+export const fieldsSyntaxError = (what: string, position: number, input: string): GraphError =>
+  new GraphError({ code: 2500, message: `Syntax error "${what}" at character ${position}: ${input}` });

@@ -1,0 +1,55 @@
+/** Server options: from the CLI, the environment, or `startServer(options)`. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** SQLite data folder; null with `ephemeral`. */
+  dataDir: string | null;
+  ephemeral: boolean;
+  /** postgres://… (or DATABASE_URL): use PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+  /** redis://… (or REDIS_URL): shared rate-limit counters. */
+  redisUrl?: string;
+  /** Fixture file to load at start (when the store is empty, or always with `--fixture`). */
+  fixture?: string;
+  /** Load the demo fixture into an empty store. */
+  demo: boolean;
+  /** Guards /_localgraph; generated and printed when not given (LOCALGRAPH_ADMIN_TOKEN). */
+  adminToken?: string;
+  versions: string[];
+  /** Largest body accepted; beyond it the real API's "reduce the amount of data" error. */
+  bodyLimit: number;
+  /** Largest request line + headers (the SDK's deleteUsers puts 10,000 rows in the URL). */
+  maxHeaderSize: number;
+  /** Delay before matching results show (ms); 0 in tests. */
+  matchDelayMs: number;
+  /** Log requests to stdout. */
+  logRequests: boolean;
+  /** Journal size kept in memory. */
+  journalSize: number;
+  /** Public base URL for paging links, when behind a proxy; default: the request's own host. */
+  publicUrl?: string;
+  /** Rate limits on (default) or off. */
+  rateLimits: boolean;
+}
+
+export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const env = process.env;
+  return {
+    port: 8080,
+    host: '127.0.0.1',
+    dataDir: 'data',
+    ephemeral: false,
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    demo: true,
+    adminToken: env.LOCALGRAPH_ADMIN_TOKEN || undefined,
+    versions: Array.from({ length: 16 }, (_, i) => `v${10 + i}.0`),
+    bodyLimit: 64 * 1024 * 1024,
+    maxHeaderSize: 16 * 1024 * 1024,
+    matchDelayMs: 1000,
+    logRequests: false,
+    journalSize: 1000,
+    rateLimits: true,
+    ...overrides,
+  };
+}

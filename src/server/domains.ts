@@ -1,0 +1,12 @@
+/**
+ * Where each domain plugs in: one call per domain registers its node types, root handlers,
+ * pipeline hooks, fixture sections and admin routes. A newcomer follows a request from here to
+ * the folder that serves it.
+ */
+import type { Registry } from '../graph/registry.js';
+import type { Services } from './services.js';
+import { registerUserCore } from '../users/user-node.js';
+
+export type DomainRegistrar = (registry: Registry, services: Services) => void | Promise<void>;
+
+export const DOMAINS: DomainRegistrar[] = [(r) => registerUserCore(r)];

@@ -1,0 +1,89 @@
+/**
+ * Starts a localgraph server: opens the store (SQLite by default, PostgreSQL with a URL), loads
+ * the demo fixture into an empty store, wires the domains, and listens. `startServer()` is also
+ * the programmatic entry for test runners in other projects.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { emptyHooks } from '../graph/hooks.js';
+import { Registry } from '../graph/registry.js';
+import { VersionTable } from '../graph/versions.js';
+import { Journal } from '../journal/journal.js';
+import { loadFixture } from '../fixtures/load.js';
+import { openStore, type Store } from '../storage/store.js';
+import { OffsetClock } from './clock.js';
+import { defaultConfig, type ServerConfig } from './config.js';
+import { DOMAINS } from './domains.js';
+import { buildHttpApp } from './http.js';
+import { createLogger } from './logger.js';
+import type { Services } from './services.js';
+
+export const DEMO_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo.json');
+
+export interface RunningServer {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  adminToken: string;
+  services: Services;
+  store: Store;
+  http: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: Partial<ServerConfig> = {}): Promise<RunningServer> {
+  const config = defaultConfig(options);
+  config.adminToken ??= 'lgadmin_' + randomBytes(12).toString('hex');
+  const store = await openStore({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: config.ephemeral || !config.dataDir ? null : path.join(config.dataDir, 'localgraph.sqlite'),
+  });
+  const clock = new OffsetClock();
+  const savedOffset = await store.world.getMeta('clock_offset_ms');
+  if (savedOffset) clock.setOffset(Number(savedOffset));
+  const services: Services = {
+    config,
+    store,
+    clock,
+    versions: new VersionTable(config.versions),
+    registry: new Registry(),
+    hooks: emptyHooks(),
+    journal: new Journal(config.journalSize),
+    log: createLogger(config.logRequests),
+    extensions: new Map(),
+    onClose: [],
+  };
+  for (const d of DOMAINS) await d(services.registry, services);
+
+  if (config.fixture) {
+    await loadFixture(store, clock, JSON.parse(fs.readFileSync(config.fixture, 'utf8')) as unknown, { replace: true });
+  } else if (config.demo && (await store.world.listApps()).length === 0) {
+    await loadFixture(store, clock, JSON.parse(fs.readFileSync(DEMO_FIXTURE, 'utf8')) as unknown, { replace: false });
+  }
+
+  const http = await buildHttpApp(services);
+  await http.listen({ port: config.port, host: config.host });
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const hostForUrl = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closed = false;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    port,
+    adminToken: config.adminToken,
+    services,
+    store,
+    http,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Stop accepting, let in-flight requests finish, then stop workers and the store.
+      await http.close();
+      for (const c of services.onClose) await c();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The one ordered migration list, shared by every backend. Each domain that owns tables adds its
+ * file here; names sort in the order they must run.
+ */
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../dialect.js';
+import * as core from './001_core.js';
+
+export interface MigrationModule {
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+export const MIGRATIONS: Record<string, MigrationModule> = {
+  '001_core': core,
+};

@@ -1,0 +1,62 @@
+/**
+ * The one Store: domain repositories over one Kysely database. Every backend (SQLite here,
+ * PostgreSQL in storage/postgres) builds the same Store; the contract tests run against each.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './dialect.js';
+import { migrate } from './migrate.js';
+import type { Database } from './schema.js';
+import { openSqlite } from './sqlite.js';
+import { WorldRepo } from './world.js';
+
+export interface StoreOptions {
+  /** SQLite file path; null = in memory. Ignored when `databaseUrl` is given. */
+  sqliteFile?: string | null;
+  /** postgres://… — use PostgreSQL instead of SQLite. */
+  databaseUrl?: string;
+}
+
+export class Store {
+  readonly world: WorldRepo;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+    private readonly closer: () => Promise<void>,
+  ) {
+    this.world = new WorldRepo(db);
+  }
+
+  /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {})));
+  }
+
+  /** Deletes every row of every table but the migration bookkeeping (control surface reset). */
+  async clearAll(): Promise<void> {
+    const tables = await this.tableNames();
+    await this.transaction(async (tx) => {
+      for (const t of tables) await sql`DELETE FROM ${sql.table(t)}`.execute(tx.db);
+    });
+  }
+
+  async tableNames(): Promise<string[]> {
+    const metas = await this.db.introspection.getTables();
+    return metas.map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+  }
+
+  close(): Promise<void> {
+    return this.closer();
+  }
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.databaseUrl) {
+    // Loaded lazily so a SQLite-only run never needs the pg driver to be reachable.
+    const { openPostgresStore } = await import('./postgres.js');
+    return openPostgresStore(options.databaseUrl);
+  }
+  const { db } = openSqlite(options.sqliteFile ?? null);
+  await migrate(db as unknown as Kysely<unknown>, 'sqlite');
+  return new Store(db, 'sqlite', () => db.destroy());
+}
