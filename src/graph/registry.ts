@@ -54,6 +54,7 @@ export interface NodeType<N> {
   /** Fields returned when the request has no `fields`. */
   defaultFields: (ctx: GraphContext, node: N) => string[];
   edges?: Record<string, EdgeDef<N>>;
+  /** Called when the request is POST /{id} (updates). */
   post?: (node: N, ctx: GraphContext) => Promise<HandlerResult>;
   delete?: (node: N, ctx: GraphContext) => Promise<HandlerResult>;
 }
@@ -75,6 +76,22 @@ export class Registry {
 
   addRoot(name: string, h: RootHandler): void {
     this.roots.set(name, h);
+  }
+
+  /**
+   * Adds an edge to a type another domain owns (auth/ adds `permissions` and `friends` to User),
+   * so a domain never edits another's files.
+   */
+  addEdge<N>(typeName: string, name: string, def: EdgeDef<N>): void {
+    const t = this.types.get(typeName);
+    if (!t) throw new Error(`addEdge: no node type ${typeName} registered yet`);
+    t.edges = { ...(t.edges ?? {}), [name]: def as unknown as EdgeDef<unknown> };
+  }
+
+  addField<N>(typeName: string, name: string, def: FieldDef<N>): void {
+    const t = this.types.get(typeName);
+    if (!t) throw new Error(`addField: no node type ${typeName} registered yet`);
+    t.fields = { ...t.fields, [name]: def as unknown as FieldDef<unknown> };
   }
 }
 

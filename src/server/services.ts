@@ -9,6 +9,7 @@ import type { Store } from '../storage/store.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
+import type { RateLimiter } from '../ratelimit/limiter.js';
 
 export interface Services {
   config: ServerConfig;
@@ -19,6 +20,8 @@ export interface Services {
   hooks: GraphHooks;
   journal: Journal;
   log: Logger;
+  /** Business-use-case limits, charged by handlers that know the ad account. */
+  limits: RateLimiter;
   /** Domain services register here by name (e.g. the matching worker) for the control surface. */
   extensions: Map<string, unknown>;
   /** Tasks to run when the server closes (background workers). */

@@ -20,6 +20,7 @@ import { DOMAINS } from './domains.js';
 import { buildHttpApp } from './http.js';
 import { createLogger } from './logger.js';
 import type { Services } from './services.js';
+import { NO_LIMITS } from '../ratelimit/limiter.js';
 
 export const DEMO_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo.json');
 
@@ -53,6 +54,7 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
     hooks: emptyHooks(),
     journal: new Journal(config.journalSize),
     log: createLogger(config.logRequests),
+    limits: NO_LIMITS,
     extensions: new Map(),
     onClose: [],
   };
