@@ -10,6 +10,7 @@ import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { RateLimiter } from '../ratelimit/limiter.js';
+import type { EventBus } from './events.js';
 
 export interface Services {
   config: ServerConfig;
@@ -22,6 +23,7 @@ export interface Services {
   log: Logger;
   /** Business-use-case limits, charged by handlers that know the ad account. */
   limits: RateLimiter;
+  events: EventBus;
   /** Domain services register here by name (e.g. the matching worker) for the control surface. */
   extensions: Map<string, unknown>;
   /** Tasks to run when the server closes (background workers). */

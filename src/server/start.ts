@@ -21,6 +21,7 @@ import { buildHttpApp } from './http.js';
 import { createLogger } from './logger.js';
 import type { Services } from './services.js';
 import { NO_LIMITS } from '../ratelimit/limiter.js';
+import { EventBus } from './events.js';
 
 export const DEMO_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo.json');
 
@@ -55,6 +56,7 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
     journal: new Journal(config.journalSize),
     log: createLogger(config.logRequests),
     limits: NO_LIMITS,
+    events: new EventBus(),
     extensions: new Map(),
     onClose: [],
   };

@@ -1,0 +1,244 @@
+/**
+ * Turns one raw input row into one row of the multi-key payload: each mapped
+ * column normalised by its key's rule (rules.ts, dates.ts), then SHA-256 hex
+ * except EXTERN_ID and MADID.
+ *
+ * Row policy (docs/client.md "Invalid rows"):
+ * - a value that cannot be normalised becomes "" in its column (as Segment does)
+ *   and is counted in `invalidValueCounts`; the row is still sent;
+ * - a row whose mapped values are all empty or invalid is rejected, not sent;
+ * - a row with EXTERN_ID in the schema but no external id is rejected, because
+ *   the API counts it invalid anyway ("empty external ID", spec §3.2);
+ * - values that already are 64-hex SHA-256 digests pass through, lowercased.
+ * Rejection reasons name keys, never values: raw PII must not reach logs.
+ */
+import { parseBirthDate, normalizeBirthDay, normalizeBirthMonth, normalizeBirthYear } from './dates.js';
+import type { SlashDateOrder } from './dates.js';
+import { isSha256Hex, sha256Hex } from './hash.js';
+import {
+  normalizeCity, normalizeCountry, normalizeEmail, normalizeExternId, normalizeFirstInitial,
+  normalizeGender, normalizeMadid, normalizeName, normalizePhone, normalizeState, normalizeZip,
+} from './rules.js';
+import { SCHEMA_ORDER, UNHASHED_KEYS } from './schema-keys.js';
+import type { MappingTarget, SchemaKey } from './schema-keys.js';
+
+/** One input column feeding one target. */
+export interface ColumnMapping {
+  /** Position of the column in each input row. */
+  readonly index: number;
+  /** Header name, for messages. */
+  readonly column: string;
+  readonly target: MappingTarget;
+}
+
+export interface RowNormalizerOptions {
+  readonly mapping: readonly ColumnMapping[];
+  /** Alpha-2 country for rows without one (phone prefix, ZIP/ST rules, empty COUNTRY cells). */
+  readonly defaultCountry?: string | undefined;
+  readonly slashDateOrder?: SlashDateOrder | undefined;
+  /** Upper bound for birth years; injectable so tests do not depend on today's date. */
+  readonly currentYear?: number | undefined;
+  /** Reuse hashes of small-domain keys (COUNTRY, GEN, ST, DOB*). On by default. */
+  readonly memoizeSmallDomains?: boolean | undefined;
+}
+
+/** A normalised row (schema order), or the reason it was rejected. */
+export type RowOutcome = string[] | RowRejection;
+
+export interface RowRejection {
+  readonly rejected: true;
+  readonly reason: string;
+}
+
+type Rule = (raw: string, country: string | undefined) => string | null;
+/** Writes its column(s) of `out`; returns how many non-empty values it wrote. */
+type Step = (values: readonly string[], out: string[]) => number;
+
+const SMALL_DOMAIN: ReadonlySet<SchemaKey> = new Set<SchemaKey>(['COUNTRY', 'GEN', 'ST', 'DOBY', 'DOBM', 'DOBD']);
+const MEMO_LIMIT = 4096;
+
+/** Country cell state of the current row (COUNTRY may be empty, hashed, valid or invalid). */
+const enum CountryCell { Absent, Valid, Hashed, Invalid }
+
+export class RowNormalizer {
+  /** Schema sent in `payload.schema`, in Meta's order. */
+  readonly schema: readonly SchemaKey[];
+  /** Per key: values that could not be normalised and were sent as "". Counts only, never values. */
+  readonly invalidValueCounts: Partial<Record<SchemaKey, number>> = {};
+
+  readonly #steps: Step[] = [];
+  readonly #defaultCountry: string | undefined;
+  readonly #countryIndex: number;
+  readonly #externIdIndex: number;
+  readonly #memo = new Map<string, string>();
+  readonly #memoize: boolean;
+  readonly #slashOrder: SlashDateOrder;
+  readonly #currentYear: number;
+  // Per-row state, reset by normalize(); kept on the instance to avoid allocating per row.
+  #rowCountry: string | undefined;
+  #countryCell = CountryCell.Absent;
+  #invalidKeys: SchemaKey[] = [];
+
+  constructor(options: RowNormalizerOptions) {
+    this.#defaultCountry = options.defaultCountry;
+    this.#slashOrder = options.slashDateOrder ?? 'mdy';
+    this.#currentYear = options.currentYear ?? new Date().getUTCFullYear();
+    this.#memoize = options.memoizeSmallDomains ?? true;
+    const keys = new Set<SchemaKey>();
+    for (const m of options.mapping) for (const key of keysOf(m.target)) keys.add(key);
+    this.schema = SCHEMA_ORDER.filter((key) => keys.has(key));
+    this.#countryIndex = options.mapping.find((m) => m.target === 'COUNTRY')?.index ?? -1;
+    this.#externIdIndex = options.mapping.find((m) => m.target === 'EXTERN_ID')?.index ?? -1;
+    for (const m of options.mapping) this.#steps.push(this.#stepFor(m));
+  }
+
+  normalize(values: readonly string[]): RowOutcome {
+    if (this.#externIdIndex >= 0 && (values[this.#externIdIndex] ?? '').trim() === '') {
+      return { rejected: true, reason: 'empty EXTERN_ID (the API rejects rows without one when EXTERN_ID is in the schema)' };
+    }
+    this.#readCountry(values);
+    if (this.#invalidKeys.length > 0) this.#invalidKeys = [];
+    const out = new Array<string>(this.schema.length);
+    let filled = 0;
+    for (const step of this.#steps) filled += step(values, out);
+    if (filled > 0) return out;
+    const invalid = this.#invalidKeys.length > 0 ? `invalid: ${this.#invalidKeys.join(', ')}; ` : '';
+    return { rejected: true, reason: `no usable value (${invalid}other mapped columns empty)` };
+  }
+
+  #readCountry(values: readonly string[]): void {
+    this.#rowCountry = this.#defaultCountry;
+    this.#countryCell = CountryCell.Absent;
+    if (this.#countryIndex < 0) return;
+    const raw = values[this.#countryIndex] ?? '';
+    if (raw === '' || raw.trim() === '') return;
+    if (isSha256Hex(raw.trim())) {
+      this.#countryCell = CountryCell.Hashed;
+      return;
+    }
+    const country = normalizeCountry(raw);
+    if (country === null) {
+      this.#countryCell = CountryCell.Invalid;
+      return;
+    }
+    this.#rowCountry = country;
+    this.#countryCell = CountryCell.Valid;
+  }
+
+  #stepFor(m: ColumnMapping): Step {
+    const at = (key: SchemaKey): number => this.schema.indexOf(key);
+    switch (m.target) {
+      case 'DOB': return this.#dateStep(m.index, at('DOBY'), at('DOBM'), at('DOBD'));
+      case 'COUNTRY': return this.#countryStep(m.index, at('COUNTRY'));
+      case 'EMAIL': return this.#valueStep(m.index, at('EMAIL'), 'EMAIL', normalizeEmail);
+      case 'PHONE': return this.#valueStep(m.index, at('PHONE'), 'PHONE', normalizePhone);
+      case 'FN': return this.#valueStep(m.index, at('FN'), 'FN', normalizeName);
+      case 'LN': return this.#valueStep(m.index, at('LN'), 'LN', normalizeName);
+      case 'FI': return this.#valueStep(m.index, at('FI'), 'FI', normalizeFirstInitial);
+      case 'GEN': return this.#valueStep(m.index, at('GEN'), 'GEN', normalizeGender);
+      case 'CT': return this.#valueStep(m.index, at('CT'), 'CT', normalizeCity);
+      case 'ST': return this.#valueStep(m.index, at('ST'), 'ST', normalizeState);
+      case 'ZIP': return this.#valueStep(m.index, at('ZIP'), 'ZIP', normalizeZip);
+      case 'MADID': return this.#valueStep(m.index, at('MADID'), 'MADID', normalizeMadid);
+      case 'EXTERN_ID': return this.#valueStep(m.index, at('EXTERN_ID'), 'EXTERN_ID', normalizeExternId);
+      case 'DOBY': return this.#valueStep(m.index, at('DOBY'), 'DOBY', (raw) => normalizeBirthYear(raw, this.#currentYear));
+      case 'DOBM': return this.#valueStep(m.index, at('DOBM'), 'DOBM', normalizeBirthMonth);
+      case 'DOBD': return this.#valueStep(m.index, at('DOBD'), 'DOBD', normalizeBirthDay);
+    }
+  }
+
+  #valueStep(index: number, pos: number, key: SchemaKey, rule: Rule): Step {
+    const hashed = !UNHASHED_KEYS.has(key);
+    // EXTERN_ID is an opaque id: a 64-hex one is still the advertiser's id, so its case is kept.
+    const passHashes = key !== 'EXTERN_ID';
+    const memo = this.#memoize && SMALL_DOMAIN.has(key);
+    return (values, out) => {
+      const raw = values[index];
+      if (raw === undefined || raw === '') {
+        out[pos] = '';
+        return 0;
+      }
+      if (passHashes && raw.length >= 64 && isSha256Hex(raw.trim())) {
+        out[pos] = raw.trim().toLowerCase();
+        return 1;
+      }
+      const value = rule(raw, this.#rowCountry);
+      if (value === null) {
+        out[pos] = '';
+        if (raw.trim() !== '') this.#countInvalid(key);
+        return 0;
+      }
+      out[pos] = !hashed ? value : memo ? this.#memoHash(key, value) : sha256Hex(value);
+      return 1;
+    };
+  }
+
+  #countryStep(index: number, pos: number): Step {
+    return (values, out) => {
+      switch (this.#countryCell) {
+        case CountryCell.Valid:
+          out[pos] = this.#memoize ? this.#memoHash('COUNTRY', this.#rowCountry!) : sha256Hex(this.#rowCountry!);
+          return 1;
+        case CountryCell.Hashed:
+          out[pos] = (values[index] ?? '').trim().toLowerCase();
+          return 1;
+        case CountryCell.Invalid:
+          this.#countInvalid('COUNTRY');
+          out[pos] = '';
+          return 0;
+        case CountryCell.Absent:
+          // An empty COUNTRY cell takes --country: the user told us where these people live.
+          if (this.#rowCountry === undefined) {
+            out[pos] = '';
+            return 0;
+          }
+          out[pos] = this.#memoHash('COUNTRY', this.#rowCountry);
+          return 1;
+      }
+    };
+  }
+
+  #dateStep(index: number, yPos: number, mPos: number, dPos: number): Step {
+    return (values, out) => {
+      out[yPos] = out[mPos] = out[dPos] = '';
+      const raw = values[index];
+      if (raw === undefined || raw.trim() === '') return 0;
+      const parts = parseBirthDate(raw, this.#slashOrder, this.#currentYear);
+      if (parts === null) {
+        this.#countInvalid('DOBY');
+        return 0;
+      }
+      let filled = 0;
+      if (parts.year !== '') { out[yPos] = this.#memoHash('DOBY', parts.year); filled++; }
+      if (parts.month !== '') { out[mPos] = this.#memoHash('DOBM', parts.month); filled++; }
+      if (parts.day !== '') { out[dPos] = this.#memoHash('DOBD', parts.day); filled++; }
+      return filled;
+    };
+  }
+
+  #memoHash(key: SchemaKey, value: string): string {
+    if (!this.#memoize) return sha256Hex(value);
+    const memoKey = key + '\u0000' + value;
+    let digest = this.#memo.get(memoKey);
+    if (digest === undefined) {
+      digest = sha256Hex(value);
+      // Bounded: a file with thousands of distinct "states" must not grow memory without limit.
+      if (this.#memo.size < MEMO_LIMIT) this.#memo.set(memoKey, digest);
+    }
+    return digest;
+  }
+
+  #countInvalid(key: SchemaKey): void {
+    this.invalidValueCounts[key] = (this.invalidValueCounts[key] ?? 0) + 1;
+    this.#invalidKeys.push(key);
+  }
+}
+
+/** Schema keys a mapping target produces (DOB → DOBY, DOBM, DOBD). */
+export function keysOf(target: MappingTarget): readonly SchemaKey[] {
+  return target === 'DOB' ? ['DOBY', 'DOBM', 'DOBD'] : [target];
+}
+
+export function isRejection(outcome: RowOutcome): outcome is RowRejection {
+  return !Array.isArray(outcome);
+}
