@@ -23,7 +23,13 @@ function summarisePayload(v: unknown): unknown {
   if (typeof v === 'string') {
     // Not parsed again (a 10,000-row payload is megabytes): the schema is near the start.
     const schema = /"schema"\s*:\s*("[A-Z_0-9]+"|\[[^\]]*\])/.exec(v.slice(0, 2000))?.[1];
-    return { schema: schema ? (JSON.parse(schema) as unknown) : undefined, chars: v.length, data: '(member data not recorded)' };
+    let parsed: unknown;
+    try {
+      parsed = schema ? (JSON.parse(schema) as unknown) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { schema: parsed, chars: v.length, data: '(member data not recorded)' };
   }
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const p = v as Record<string, unknown>;
