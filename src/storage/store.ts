@@ -14,6 +14,8 @@ export interface StoreOptions {
   sqliteFile?: string | null;
   /** postgres://… — use PostgreSQL instead of SQLite. */
   databaseUrl?: string;
+  /** PostgreSQL schema to keep every table in (tests use one per run); default `public`. */
+  pgSchema?: string;
 }
 
 export class Store {
@@ -23,13 +25,15 @@ export class Store {
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     private readonly closer: () => Promise<void>,
+    /** The PostgreSQL schema holding the tables (undefined on SQLite). */
+    readonly pgSchema?: string,
   ) {
     this.world = new WorldRepo(db);
   }
 
   /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {})));
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {}, this.pgSchema)));
   }
 
   /** Deletes every row of every table but the migration bookkeeping (control surface reset). */
@@ -42,7 +46,10 @@ export class Store {
 
   async tableNames(): Promise<string[]> {
     const metas = await this.db.introspection.getTables();
-    return metas.map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+    return metas
+      .filter((t) => this.dialect === 'sqlite' || t.schema === (this.pgSchema ?? 'public'))
+      .map((t) => t.name)
+      .filter((n) => !n.startsWith('kysely_'));
   }
 
   close(): Promise<void> {
@@ -54,7 +61,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     // Loaded lazily so a SQLite-only run never needs the pg driver to be reachable.
     const { openPostgresStore } = await import('./postgres.js');
-    return openPostgresStore(options.databaseUrl);
+    return openPostgresStore(options.databaseUrl, options.pgSchema);
   }
   const { db } = openSqlite(options.sqliteFile ?? null);
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
