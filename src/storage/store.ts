@@ -8,6 +8,7 @@ import { migrate } from './migrate.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { WorldRepo } from './world.js';
+import { AuthRepo } from './auth-repo.js';
 
 export interface StoreOptions {
   /** SQLite file path; null = in memory. Ignored when `databaseUrl` is given. */
@@ -20,6 +21,8 @@ export interface StoreOptions {
 
 export class Store {
   readonly world: WorldRepo;
+  /** App roles, test-user friendships (auth/, apps/). */
+  readonly auth: AuthRepo;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -29,6 +32,7 @@ export class Store {
     readonly pgSchema?: string,
   ) {
     this.world = new WorldRepo(db);
+    this.auth = new AuthRepo(db);
   }
 
   /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */

@@ -18,6 +18,7 @@ export const CATALOGUE: Record<number, string> = {
   4: 'Application request limit reached',
   10: 'Application does not have permission for this action',
   12: 'Deprecated field or edge',
+  15: 'This method must be called with an app access token',
   17: 'User request limit reached',
   32: 'Page request limit reached',
   100: 'Invalid parameter',
@@ -45,6 +46,7 @@ export const CATALOGUE: Record<number, string> = {
   2635: 'You are calling a deprecated version of the Ads API',
   2650: 'Failed to update the custom audience',
   2900: 'Too many test accounts',
+  2902: 'Cannot remove test account from this app',
   2903: 'Cannot delete this test account',
   2904: 'Cannot delete the OG Test User',
   3914: 'Cannot remove the last admin of the business',
@@ -171,7 +173,8 @@ export const invalidApplication = (): GraphError =>
   new GraphError({ code: 101, message: 'Error validating application. Invalid application ID.' });
 
 export const invalidClientSecret = (): GraphError =>
-  new GraphError({ code: 1, message: 'Error validating client secret.' });
+  // Observed as code 1 (php-graph-sdk#538); a client mistake, so 400 rather than code 1's usual 500.
+  new GraphError({ code: 1, message: 'Error validating client secret.', status: 400 });
 
 export const debugTokenCaller = (): GraphError =>
   new GraphError({
@@ -257,3 +260,42 @@ export const customAudienceUpdateFailed = (subcode: number | undefined, message:
  */
 export const fieldsSyntaxError = (what: string, position: number, input: string): GraphError =>
   new GraphError({ code: 2500, message: `Syntax error "${what}" at character ${position}: ${input}` });
+
+// ---- apps, oauth, test users, rate limits and faults (auth/, apps/, ratelimit/, faults/) ----
+
+/** Test-user management with a user token (observed text, mogli#48). */
+export const appSecretSignedSessionRequired = (): GraphError =>
+  new GraphError({ code: 15, message: '(#15) The method you are calling must be called with an app secret signed session' });
+
+export const missingClientId = (): GraphError => new GraphError({ code: 101, message: 'Missing client_id parameter.' });
+
+export const fbExchangeTokenMissing = (): GraphError =>
+  new GraphError({ code: 1, message: 'fb_exchange_token parameter not specified', status: 400 });
+
+export const invalidVerificationCode = (): GraphError =>
+  new GraphError({ code: 100, message: 'Invalid verification code format.' });
+
+export const cannotRemoveTestAccount = (): GraphError =>
+  new GraphError({ code: 2902, message: '(#2902) Cannot remove test account from this app' });
+
+export const pageRateLimited = (): GraphError =>
+  new GraphError({ code: 32, message: '(#32) Page request limit reached', isTransient: true });
+
+/** 190/493 (hello.js#548): data access lapsed after 90 days without the person using the app. */
+export const tokenUnengaged = (): GraphError =>
+  new GraphError({
+    code: 190,
+    subcode: 493,
+    message: "The access token is invalid since the user hasn't engaged the app in longer than 90 days.",
+  });
+
+/** An integrity-restricted customer-file audience refusing membership edits (seed 002). */
+export const audienceIntegrityBlocked = (): GraphError =>
+  new GraphError({
+    code: 100,
+    subcode: 1713230,
+    message: 'Invalid parameter',
+    userTitle: 'Audience Upload Blocked',
+    userMsg:
+      'Before updating user memberships, you must resolve integrity restrictions on this Data File Custom Audience. Go to Audience Manager to appeal the restrictions or create a new audience with updated data',
+  });

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
 import * as core from './001_core.js';
+import * as auth from './004_auth.js';
 
 export interface MigrationModule {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -12,4 +13,5 @@ export interface MigrationModule {
 
 export const MIGRATIONS: Record<string, MigrationModule> = {
   '001_core': core,
+  '004_auth': auth,
 };
