@@ -7,6 +7,12 @@ import type { RunningServer } from '../server/start.js';
 export async function banner(server: RunningServer): Promise<string> {
   const w = server.store.world;
   const lines = [`localgraph listening on ${server.url}`, `LOCALGRAPH_URL=${server.url}`, `admin token: ${server.adminToken}  (control surface: ${server.url}/_localgraph/)`];
+  if (server.proxy) {
+    lines.push(
+      `forward proxy: HTTPS_PROXY=${server.proxy.url}  (serves graph.facebook.com and the other Graph hosts itself; refuses the rest)`,
+      `  trust its CA: curl -o localgraph-ca.pem ${server.url}/_localgraph/ca.pem, then NODE_EXTRA_CA_CERTS / REQUESTS_CA_BUNDLE / curl --cacert`,
+    );
+  }
   const apps = await w.listApps();
   const app = apps[0];
   if (app) {

@@ -22,6 +22,8 @@ export async function main(argv: string[]): Promise<void> {
     .option('--match-delay <ms>', 'delay before matching results show', (v) => Number(v), 1000)
     .option('--public-url <url>', 'base URL for paging links when behind a proxy')
     .addOption(new Option('--no-rate-limits', 'turn rate limits off'))
+    .option('--proxy', 'also act as an HTTPS forward proxy for the Graph API hosts (CONNECT graph.facebook.com:443; CA at /_localgraph/ca.pem)')
+    .option('--proxy-ca-dir <dir>', 'where the proxy CA is kept (default: <data>/proxy-ca; memory with --ephemeral)')
     .option('--log', 'log requests')
     .action(async (o: Record<string, unknown>) => {
       const server = await startServer({
@@ -37,6 +39,9 @@ export async function main(argv: string[]): Promise<void> {
         publicUrl: o.publicUrl as string | undefined,
         rateLimits: o.rateLimits !== false,
         logRequests: Boolean(o.log),
+        // Only when given: LOCALGRAPH_PROXY=1 in the environment turns it on too.
+        ...(o.proxy ? { proxy: true } : {}),
+        proxyCaDir: o.proxyCaDir as string | undefined,
       });
       process.stdout.write((await banner(server)) + '\n');
       let stopping = false;

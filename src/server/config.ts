@@ -30,6 +30,13 @@ export interface ServerConfig {
   publicUrl?: string;
   /** Rate limits on (default) or off. */
   rateLimits: boolean;
+  /**
+   * Forward-proxy mode: answer `CONNECT graph.facebook.com:443` with TLS from localgraph's own CA,
+   * so clients whose host is hard-coded come in through HTTPS_PROXY (LOCALGRAPH_PROXY=1).
+   */
+  proxy: boolean;
+  /** Where the proxy CA is kept; default `<data>/proxy-ca`, in memory with `ephemeral`. */
+  proxyCaDir?: string;
 }
 
 export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -50,6 +57,7 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     logRequests: false,
     journalSize: 1000,
     rateLimits: true,
+    proxy: env.LOCALGRAPH_PROXY === '1' || env.LOCALGRAPH_PROXY === 'true',
     ...overrides,
   };
 }

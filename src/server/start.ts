@@ -22,6 +22,7 @@ import { createLogger } from './logger.js';
 import type { Services } from './services.js';
 import { NO_LIMITS } from '../ratelimit/limiter.js';
 import { EventBus } from './events.js';
+import { installProxyMode } from '../proxy/forward-proxy.js';
 
 export const DEMO_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo.json');
 
@@ -33,6 +34,8 @@ export interface RunningServer {
   services: Services;
   store: Store;
   http: FastifyInstance;
+  /** Proxy mode (`proxy: true`): `HTTPS_PROXY` for clients, and the CA certificate they must trust. */
+  proxy?: { url: string; caPem: string };
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
   }
 
   const http = await buildHttpApp(services);
+  const proxy = installProxyMode(http, services);
   await http.listen({ port: config.port, host: config.host });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -81,6 +85,7 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
     services,
     store,
     http,
+    proxy: proxy ? { url: `http://${hostForUrl}:${port}`, caPem: proxy.ca.certPem } : undefined,
     async close() {
       if (closed) return;
       closed = true;
