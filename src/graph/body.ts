@@ -4,7 +4,8 @@
  * body with no content type is read as a form, as Graph does.
  */
 import Busboy from 'busboy';
-import { invalidParameter } from './errors/catalogue.js';
+import { nestEntries } from './brackets.js';
+import { invalidParameter, tooManyParameters } from './errors/catalogue.js';
 import { parseForm, type ParamMap, type ParamSource } from './params.js';
 
 export interface DecodedBody {
@@ -43,7 +44,8 @@ function decodeMultipart(contentType: string, body: Buffer): Promise<DecodedBody
     try {
       bb = Busboy({
         headers: { 'content-type': contentType },
-        limits: { fieldSize: 64 * 1024 * 1024, fields: 100_000, files: 50 },
+        // 10,000 rows × 15 keys in bracket notation is 150,000 fields: a legal request.
+        limits: { fieldSize: 64 * 1024 * 1024, fields: 1_000_000, files: 50 },
         defParamCharset: 'utf8',
       });
     } catch {
@@ -61,7 +63,19 @@ function decodeMultipart(contentType: string, body: Buffer): Promise<DecodedBody
       });
     });
     bb.on('error', () => reject(invalidParameter('The multipart request body could not be read')));
-    bb.on('close', () => resolve({ params, source: 'multipart', files }));
+    // Past the limits busboy drops parts silently; a partial request must not be served as whole.
+    bb.on('fieldsLimit', () => reject(tooManyParameters()));
+    bb.on('filesLimit', () => reject(tooManyParameters('Too many files in the request')));
+    bb.on('close', () => resolve({ params: nestBracketKeys(params), source: 'multipart', files }));
     bb.end(body);
   });
+}
+
+/**
+ * Multipart field names in bracket notation (`payload[schema][0]`) nest as they do in a form
+ * body; plain names pass through untouched.
+ */
+function nestBracketKeys(params: ParamMap): ParamMap {
+  if (!Object.keys(params).some((k) => k.includes('['))) return params;
+  return nestEntries(Object.entries(params));
 }

@@ -11,6 +11,7 @@ import {
 } from './errors/catalogue.js';
 import { GraphError } from './errors/graph-error.js';
 import type { GraphContext, HandlerResult } from './context.js';
+import { withMetadata } from './metadata.js';
 import type { NodeType } from './registry.js';
 import { renderEdge, renderNode } from './render.js';
 
@@ -30,16 +31,40 @@ export async function loadNode(ctx: GraphContext, id: string): Promise<{ type: N
   return node === undefined ? undefined : { type, node };
 }
 
+/**
+ * The business SDK sends the node's own id as an `id` parameter on every call (the parent's id on
+ * edge calls). It says nothing the path does not, so it is dropped before handlers see it; an
+ * `id` naming something else is left for the handler to judge.
+ */
+function dropRedundantId(ctx: GraphContext, ...nodeIds: string[]): void {
+  const given = ctx.params.string('id');
+  if (given !== undefined && nodeIds.includes(given)) ctx.params = ctx.params.without('id');
+}
+
+/** Node paths need a token (104 without one), except edges that declare themselves public. */
+async function requireToken(ctx: GraphContext, first: string, edgeName: string | undefined): Promise<void> {
+  if (ctx.token || first === 'me') return;
+  if (edgeName !== undefined) {
+    const typeName = await ctx.services.store.world.typeOf(first);
+    const type = typeName ? ctx.services.registry.types.get(typeName) : undefined;
+    if (type?.edges?.[edgeName]?.public) return;
+  }
+  await ctx.auth();
+}
+
 export async function dispatch(ctx: GraphContext): Promise<HandlerResult> {
   const [first, ...rest] = ctx.path;
   if (first === undefined) return rootCall(ctx);
   const root = ctx.services.registry.roots.get(first);
   if (root) return root(ctx, rest);
+  await requireToken(ctx, first, rest[0]);
+  dropRedundantId(ctx, first);
   const found = await loadNode(ctx, first);
   if (!found) throw unsupportedRequest(ctx.method, first);
   const { type, node } = found;
+  dropRedundantId(ctx, type.idOf(node));
   if (rest.length === 0) {
-    if (ctx.method === 'GET') return renderNode(type, node, ctx.fields(), ctx);
+    if (ctx.method === 'GET') return withMetadata(ctx, type, node, await renderNode(type, node, ctx.fields(), ctx));
     const handler = ctx.method === 'POST' ? type.post : type.delete;
     if (!handler) throw unsupportedRequest(ctx.method, first);
     return handler(node, ctx);
@@ -65,6 +90,7 @@ async function rootCall(ctx: GraphContext): Promise<HandlerResult> {
   const ids = ctx.params.list('ids');
   if (!ids || ids.length === 0) throw invalidParameter("Must specify the 'ids' parameter, or a path");
   if (ctx.method !== 'GET') throw unsupportedRequest(ctx.method, '');
+  if (!ctx.token) await ctx.auth();
   const out: Record<string, unknown> = {};
   const missing: string[] = [];
   for (const id of ids) {

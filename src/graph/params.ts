@@ -5,7 +5,7 @@
  * decode JSON-string values (`payload=%7B…%7D`) and nested objects alike.
  */
 import fastQuerystring from 'fast-querystring';
-import qs from 'qs';
+import { parseBracketForm } from './brackets.js';
 import { invalidParameter } from './errors/catalogue.js';
 
 export type ParamMap = Record<string, unknown>;
@@ -101,30 +101,20 @@ export function decodeJsonValue(v: unknown, name: string): unknown {
 }
 
 /**
- * Parses `a=1&b=2` as Graph does: `+` is a space, and PHP-style bracket keys
- * (`payload[data][0][0]=…`, sent by fbgraph) build nested objects. The fast parser handles the
- * common case; `qs` only runs when a bracket key is present, with limits raised so a 10,000-row
- * bracket payload stays an array.
+ * Parses `a=1&b=2` as Graph does: `+` is a space, a repeated key keeps its last value (as PHP —
+ * and so Graph — does), and PHP-style bracket keys (`payload[data][0][0]=…`, sent by fbgraph)
+ * build nested objects and arrays. The fast parser handles the common case; the bracket parser
+ * only runs when some key holds a bracket.
  */
 export function parseForm(text: string): ParamMap {
   if (text.length === 0) return {};
-  if (text.includes('%5B') || text.includes('[')) {
-    const firstKeyHasBracket = /(^|&)[^=&]*(\[|%5B)/i.test(text);
-    if (firstKeyHasBracket) {
-      return qs.parse(text, {
-        arrayLimit: 100_000,
-        parameterLimit: 10_000_000,
-        depth: 10,
-        allowPrototypes: false,
-        plainObjects: true,
-      }) as ParamMap;
-    }
+  if ((text.includes('%5B') || text.includes('%5b') || text.includes('[')) && /(^|&)[^=&]*(\[|%5B)/i.test(text)) {
+    return parseBracketForm(text);
   }
   const parsed = fastQuerystring.parse(text) as Record<string, string | string[]>;
   const out: ParamMap = Object.create(null) as ParamMap;
   for (const key of Object.keys(parsed)) {
     const v = parsed[key];
-    // A repeated key keeps its last value, as PHP (and so Graph) does.
     out[key] = Array.isArray(v) ? v[v.length - 1] : v;
   }
   return out;

@@ -58,6 +58,11 @@ function tokenFrom(params: Params, headers: Record<string, string | undefined>):
   return undefined;
 }
 
+function isTrue(v: string | undefined): boolean {
+  const t = v?.trim().toLowerCase();
+  return t === '1' || t === 'true';
+}
+
 function methodOf(httpMethod: string, params: Params): GraphMethod {
   const override = params.string('method')?.toUpperCase();
   const m = override === 'GET' || override === 'POST' || override === 'DELETE' ? override : httpMethod.toUpperCase();
@@ -70,8 +75,9 @@ export async function runGraphCall(call: GraphCall, services: Services): Promise
   const started = performance.now();
   const traceId = newTraceId();
   const params = new Params({ ...call.query, ...call.body });
-  const pretty = params.bool('pretty') === true;
-  const suppress = params.string('suppress_http_code') === '1' || params.string('suppress_http_code') === 'true';
+  // Read leniently: a client extra like `pretty=yes` must not turn a good call into an error.
+  const pretty = isTrue(params.string('pretty'));
+  const suppress = isTrue(params.string('suppress_http_code'));
   const segments = call.pathname.split('/').filter((s) => s.length > 0);
   let version: VersionInfo = services.versions.oldestAvailable(services.clock.nowSeconds());
   let ctx: GraphContext | undefined;
@@ -165,7 +171,9 @@ export async function runGraphCall(call: GraphCall, services: Services): Promise
     }
     if (!answered) {
       // A batch is a call of its own at `/` or `/vX.Y`; its operations each run this pipeline.
-      if (segments.length === 0 && ctx.method === 'POST' && params.has('batch') && !call.inBatch) {
+      // The docs also post batches to `/me` ("POST /ENDPOINT?batch=…" with `me` in the samples).
+      const batchPath = segments.length === 0 || (segments.length === 1 && segments[0] === 'me');
+      if (batchPath && ctx.method === 'POST' && params.has('batch') && !call.inBatch) {
         const { runBatch } = await import('./batch.js');
         result = await runBatch(ctx, services);
       } else result = await dispatch(ctx);
@@ -216,7 +224,7 @@ export async function runGraphCall(call: GraphCall, services: Services): Promise
       errorSubcode: r.errorSubcode,
       latencyMs: Math.round((performance.now() - started) * 100) / 100,
       traceId,
-      injected,
+      injected: ctx?.injected ?? injected,
       batchOf: call.inBatch ? 'batch' : undefined,
     });
     return r;

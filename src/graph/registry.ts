@@ -19,6 +19,9 @@ export interface FieldDef<N> {
   get: (node: N, ctx: GraphContext, field: FieldNode) => unknown;
   /** Items of a nested object rendered through a node type (e.g. `location{name}`). */
   objectType?: NodeType<unknown>;
+  /** For `metadata=1`: the reference page's description and type string (`numeric string`, `bool`…). */
+  description?: string;
+  typeName?: string;
 }
 
 export interface EdgeList<T> {
@@ -41,6 +44,11 @@ export interface EdgeDef<N> {
   /** Default page size (25 unless the real edge differs). */
   defaultLimit?: number;
   maxLimit?: number;
+  /**
+   * True when the edge answers without an access token (the profile picture of an app-scoped
+   * id): every other path on a node needs one (104 otherwise).
+   */
+  public?: boolean;
 }
 
 export interface NodeType<N> {

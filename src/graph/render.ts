@@ -92,6 +92,8 @@ export async function renderEdge<N>(
       const v = p.string(k);
       if (v !== undefined && k !== 'method' && k !== 'id') carry[k] = v;
     }
+    // A token sent in `Authorization` rides in the link too: real links always carry it.
+    if (ctx.token && carry.access_token === undefined) carry.access_token = ctx.token;
   } else {
     if (ctx.token) carry.access_token = ctx.token;
     if (field?.children) {
