@@ -9,6 +9,12 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** redis://… (or REDIS_URL): shared rate-limit counters. */
   redisUrl?: string;
+  /** PostgreSQL schema for every table (or `?schema=` in the URL, or LOCALGRAPH_PG_SCHEMA). */
+  pgSchema?: string;
+  /** On shutdown, answer "not ready" this long before closing, so a balancer stops first (ms). */
+  shutdownDelayMs?: number;
+  /** On shutdown, the longest wait for in-flight requests before cutting connections (ms). */
+  shutdownGraceMs?: number;
   /** Fixture file to load at start (when the store is empty, or always with `--fixture`). */
   fixture?: string;
   /** Load the demo fixture into an empty store. */
@@ -48,6 +54,9 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     ephemeral: false,
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    pgSchema: env.LOCALGRAPH_PG_SCHEMA || undefined,
+    shutdownDelayMs: Number(env.LOCALGRAPH_SHUTDOWN_DELAY_MS) || 0,
+    shutdownGraceMs: Number(env.LOCALGRAPH_SHUTDOWN_GRACE_MS) || 30_000,
     demo: true,
     adminToken: env.LOCALGRAPH_ADMIN_TOKEN || undefined,
     versions: Array.from({ length: 16 }, (_, i) => `v${10 + i}.0`),

@@ -52,6 +52,9 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
   const { config } = services;
   const app = Fastify({
     logger: false,
+    // During a graceful shutdown, requests still arriving on open keep-alive connections are
+    // served (with `Connection: close`) rather than refused with Fastify's own non-Graph 503.
+    return503OnClosing: false,
     bodyLimit: config.bodyLimit,
     // An 8 MiB-plus request line must be accepted; Node's default is 16 KiB.
     serverFactory: (handler) => http.createServer({ maxHeaderSize: config.maxHeaderSize, requestTimeout: 300_000 }, handler),

@@ -3,7 +3,6 @@
  * the demo fixture into an empty store, wires the domains, and listens. `startServer()` is also
  * the programmatic entry for test runners in other projects.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,6 @@ import { VersionTable } from '../graph/versions.js';
 import { Journal } from '../journal/journal.js';
 import { loadFixture } from '../fixtures/load.js';
 import { openStore, type Store } from '../storage/store.js';
-import { OffsetClock } from './clock.js';
 import { defaultConfig, type ServerConfig } from './config.js';
 import { DOMAINS } from './domains.js';
 import { buildHttpApp } from './http.js';
@@ -23,6 +21,8 @@ import type { Services } from './services.js';
 import { NO_LIMITS } from '../ratelimit/limiter.js';
 import { EventBus } from './events.js';
 import { installProxyMode } from '../proxy/forward-proxy.js';
+import { installLifecycle, shutdownHttp } from '../scaling/lifecycle.js';
+import { defaultAdminToken, openClock, stopClock } from '../scaling/process-setup.js';
 
 export const DEMO_FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'demo.json');
 
@@ -41,14 +41,14 @@ export interface RunningServer {
 
 export async function startServer(options: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = defaultConfig(options);
-  config.adminToken ??= 'lgadmin_' + randomBytes(12).toString('hex');
   const store = await openStore({
     databaseUrl: config.databaseUrl,
+    pgSchema: config.pgSchema,
     sqliteFile: config.ephemeral || !config.dataDir ? null : path.join(config.dataDir, 'localgraph.sqlite'),
   });
-  const clock = new OffsetClock();
-  const savedOffset = await store.world.getMeta('clock_offset_ms');
-  if (savedOffset) clock.setOffset(Number(savedOffset));
+  // On PostgreSQL, processes behind one balancer share the admin token and the clock (scaling/).
+  config.adminToken ??= await defaultAdminToken(store);
+  const clock = await openClock(store);
   const services: Services = {
     config,
     store,
@@ -65,14 +65,18 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
   };
   for (const d of DOMAINS) await d(services.registry, services);
 
-  if (config.fixture) {
-    await loadFixture(store, clock, JSON.parse(fs.readFileSync(config.fixture, 'utf8')) as unknown, { replace: true });
-  } else if (config.demo && (await store.world.listApps()).length === 0) {
-    await loadFixture(store, clock, JSON.parse(fs.readFileSync(DEMO_FIXTURE, 'utf8')) as unknown, { replace: false });
-  }
+  // Processes starting together on one database: one loads, the others then find it loaded.
+  await store.locks.exclusive('startup-fixture', async () => {
+    if (config.fixture) {
+      await loadFixture(store, clock, JSON.parse(fs.readFileSync(config.fixture, 'utf8')) as unknown, { replace: true });
+    } else if (config.demo && (await store.world.listApps()).length === 0) {
+      await loadFixture(store, clock, JSON.parse(fs.readFileSync(DEMO_FIXTURE, 'utf8')) as unknown, { replace: false });
+    }
+  });
 
   const http = await buildHttpApp(services);
   const proxy = installProxyMode(http, services);
+  installLifecycle(http, services);
   await http.listen({ port: config.port, host: config.host });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -89,9 +93,10 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
     async close() {
       if (closed) return;
       closed = true;
-      // Stop accepting, let in-flight requests finish, then stop workers and the store.
-      await http.close();
+      // Turn unready, stop accepting, let in-flight requests finish, then stop workers and the store.
+      await shutdownHttp(http, services, { drainDelayMs: config.shutdownDelayMs ?? 0, graceMs: config.shutdownGraceMs ?? 30_000 });
       for (const c of services.onClose) await c();
+      stopClock(clock);
       await store.close();
     },
   };

@@ -19,6 +19,32 @@ export interface StoreOptions {
   pgSchema?: string;
 }
 
+/**
+ * Named locks held across every process sharing the store (PostgreSQL advisory locks); on SQLite
+ * there is one process, so an in-process queue per name is enough.
+ */
+export interface StoreLocks {
+  /** Runs `fn` while holding the lock `name`, waiting for it if another holder has it. */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** One process: a promise chain per name. */
+export class LocalLocks implements StoreLocks {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.tails.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    }
+  }
+}
+
 export class Store {
   readonly world: WorldRepo;
   /** App roles, test-user friendships (auth/, apps/). */
@@ -30,6 +56,8 @@ export class Store {
     private readonly closer: () => Promise<void>,
     /** The PostgreSQL schema holding the tables (undefined on SQLite). */
     readonly pgSchema?: string,
+    /** Cross-process locks (startup steps, session bookkeeping); in-process on SQLite. */
+    readonly locks: StoreLocks = new LocalLocks(),
   ) {
     this.world = new WorldRepo(db);
     this.auth = new AuthRepo(db);
@@ -37,7 +65,7 @@ export class Store {
 
   /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {}, this.pgSchema)));
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {}, this.pgSchema, this.locks)));
   }
 
   /** Deletes every row of every table but the migration bookkeeping (control surface reset). */

@@ -1,8 +1,13 @@
 /**
  * A server for HTTP tests: in memory, the demo fixture loaded, matching without delay, on a real
  * socket (port 0). `call()` speaks plain HTTP to it; `inject()` goes through Fastify in-process.
+ *
+ * With `LOCALGRAPH_TEST_DATABASE_URL` set (the `postgres` vitest project sets it), each server
+ * runs on PostgreSQL instead, in a schema of its own that is dropped when the server closes.
  */
+import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server/start.js';
+import { dropPostgresSchema } from '../../src/storage/postgres.js';
 import type { ServerConfig } from '../../src/server/config.js';
 
 export const DEMO = {
@@ -32,8 +37,29 @@ export interface TestServer extends RunningServer {
   admin(path: string, init?: RequestInit): Promise<{ status: number; body: any }>; // any: as above
 }
 
+/** The PostgreSQL URL HTTP tests run against, when the run asks for PostgreSQL. */
+export const TEST_PG_URL = process.env.LOCALGRAPH_TEST_DATABASE_URL || undefined;
+
+/** A schema name no other test run uses: `lgt_<pid>_<random>`. */
+export function freshSchemaName(prefix = 'lgt'): string {
+  return `${prefix}_${process.pid}_${randomBytes(5).toString('hex')}`;
+}
+
 export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<TestServer> {
-  const server = await startServer({ port: 0, ephemeral: true, dataDir: null, matchDelayMs: 0, ...overrides });
+  const pg = TEST_PG_URL && overrides.databaseUrl === undefined ? { databaseUrl: TEST_PG_URL, pgSchema: freshSchemaName() } : {};
+  let server: RunningServer;
+  try {
+    server = await startServer({ port: 0, ephemeral: true, dataDir: null, matchDelayMs: 0, ...pg, ...overrides });
+  } catch (e) {
+    if (pg.databaseUrl && pg.pgSchema) await dropPostgresSchema(pg.databaseUrl, pg.pgSchema).catch(() => undefined);
+    throw e;
+  }
+  if (pg.databaseUrl && pg.pgSchema) {
+    const { databaseUrl, pgSchema } = pg;
+    const closeServer = server.close.bind(server);
+    let dropped: Promise<void> | undefined;
+    server.close = () => (dropped ??= closeServer().finally(() => dropPostgresSchema(databaseUrl, pgSchema)));
+  }
   const call: TestServer['call'] = async (path, init) => {
     const res = await fetch(server.url + path, init);
     const text = await res.text();
