@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { DEMO as DEMO_IDS, startTestServer, type TestServer } from '../helpers/server.js';
 import type { ServerConfig } from '../../src/server/config.js';
 
 export { DEMO } from '../helpers/server.js';
@@ -100,7 +100,9 @@ export function runChild(script: string, env: Record<string, string>, args: stri
     base[k] = v;
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(CHILDREN_DIR, script), ...args], { cwd: REPO_ROOT, env: { ...base, ...env } });
+    // TypeScript children run through tsx, as the sources do; plain .cjs children run as they are.
+    const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const child = spawn(process.execPath, [...loader, path.join(CHILDREN_DIR, script), ...args], { cwd: REPO_ROOT, env: { ...base, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -128,4 +130,30 @@ export function childReport(r: ProcessResult): any { // any: each child reports 
 export async function sha256(s: string): Promise<string> {
   const { createHash } = await import('node:crypto');
   return createHash('sha256').update(s).digest('hex');
+}
+
+/** Creates an audience with a plain form POST (test setup, not the client under test). */
+export async function createAudienceDirect(server: TestServer, name: string): Promise<string> {
+  const r = await server.call(`/v24.0/act_${DEMO_IDS.adAccountId}/customaudiences`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ name, subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY', access_token: DEMO_IDS.aliceToken }),
+  });
+  if (typeof r.body?.id !== 'string') throw new Error(`setup: could not create an audience: ${JSON.stringify(r.body)}`);
+  return r.body.id as string;
+}
+
+/** The ad account's audience ids, in the order the edge lists them (test setup and oracle). */
+export async function audienceIdsDirect(server: TestServer): Promise<string[]> {
+  const r = await server.call(`/v24.0/act_${DEMO_IDS.adAccountId}/customaudiences?fields=id&limit=500&access_token=${DEMO_IDS.aliceToken}`);
+  if (!Array.isArray(r.body?.data)) throw new Error(`setup: could not list audiences: ${JSON.stringify(r.body)}`);
+  return (r.body.data as Array<{ id: string }>).map((a) => a.id);
+}
+
+/** At least `n` audiences on the demo ad account, so a listing has several pages. */
+export async function ensureAudiences(server: TestServer, n: number): Promise<string[]> {
+  let ids = await audienceIdsDirect(server);
+  for (let i = ids.length; i < n; i++) await createAudienceDirect(server, `paging audience ${i}`);
+  if (ids.length < n) ids = await audienceIdsDirect(server);
+  return ids;
 }
