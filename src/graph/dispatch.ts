@@ -77,6 +77,7 @@ export async function dispatch(ctx: GraphContext): Promise<HandlerResult> {
       if (!edge.getSub) throw unknownPath('/' + ctx.path.join('/'));
       return edge.getSub(node, ctx, sub);
     }
+    if (edge.get) return edge.get(node, ctx);
     if (!edge.list) throw unsupportedRequest(ctx.method, first);
     return renderEdge(edge, node, type, ctx, undefined, true, edgeName);
   }

@@ -39,6 +39,11 @@ export interface EdgeDef<N> {
   create?: (node: N, ctx: GraphContext, rest: string[]) => Promise<HandlerResult>;
   /** DELETE /{id}/{edge}[/{rest}] */
   remove?: (node: N, ctx: GraphContext, rest: string[]) => Promise<HandlerResult>;
+  /**
+   * GET /{id}/{edge} answered by the edge itself instead of a paged list (the picture edge's 302
+   * redirect or its `{data:{…}}` form).
+   */
+  get?: (node: N, ctx: GraphContext) => Promise<HandlerResult>;
   /** GET /{id}/{edge}/{rest…} when the edge has sub-paths (e.g. /me/permissions/email). */
   getSub?: (node: N, ctx: GraphContext, rest: string[]) => Promise<HandlerResult>;
   /** Default page size (25 unless the real edge differs). */

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { WorldRepo } from './world.js';
 import { AuthRepo } from './auth-repo.js';
+import { UserContentRepo } from './user-content.js';
 
 export interface StoreOptions {
   /** SQLite file path; null = in memory. Ignored when `databaseUrl` is given. */
@@ -49,6 +50,8 @@ export class Store {
   readonly world: WorldRepo;
   /** App roles, test-user friendships (auth/, apps/). */
   readonly auth: AuthRepo;
+  /** The User node's edge data: content, business memberships, page blocks (users/, pages/). */
+  readonly userContent: UserContentRepo;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -61,6 +64,7 @@ export class Store {
   ) {
     this.world = new WorldRepo(db);
     this.auth = new AuthRepo(db);
+    this.userContent = new UserContentRepo(db);
   }
 
   /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */

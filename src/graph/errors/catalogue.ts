@@ -38,6 +38,7 @@ export const CATALOGUE: Record<number, string> = {
   368: 'The action attempted has been deemed abusive or is otherwise disallowed',
   457: 'The session has an invalid origin',
   458: 'The session is invalid because the application is not installed',
+  452: 'Session key invalid. This could be because the session key has an incorrect format, or because the user has revoked this session',
   459: 'The session is invalid because the user has been checkpointed',
   483: 'The session is invalid because the user is in consent app blocking',
   613: 'Calls to this api have exceeded the rate limit.',
@@ -298,4 +299,48 @@ export const audienceIntegrityBlocked = (): GraphError =>
     userTitle: 'Audience Upload Blocked',
     userMsg:
       'Before updating user memberships, you must resolve integrity restrictions on this Data File Custom Audience. Go to Audience Manager to appeal the restrictions or create a new audience with updated data',
+  });
+// ---- the User node and pages (users/, pages/) ----
+
+/** An enum parameter outside its values (the Marketing API's wording for enum params). */
+export const invalidEnumValue = (param: string, values: readonly string[]): GraphError =>
+  new GraphError({ code: 100, message: `(#100) ${param} must be one of the following values: ${values.join(', ')}` });
+
+/** Messaging edges without `pages_messaging` ("Requires pages_messaging permission to manage the object"). */
+export const messagingPermissionRequired = (): GraphError =>
+  new GraphError({ code: 230, message: '(#230) Requires pages_messaging permission to manage the object' });
+
+/** Another caller reading or writing a checkpointed person (the person's own token gets 190/459). */
+export const personCheckpointed = (): GraphError =>
+  new GraphError({ code: 459, message: '(#459) The session is invalid because the user has been checkpointed' });
+
+export const consentAppBlocking = (): GraphError =>
+  new GraphError({ code: 483, message: '(#483) The session is invalid because the user is in consent app blocking' });
+
+/** A write with a token that carries no session (a client token `APP_ID|CLIENT_TOKEN`). */
+export const sessionKeyInvalid = (): GraphError => new GraphError({ code: 102, message: 'Session key invalid or no longer valid' });
+
+export const sessionKeyRevoked = (): GraphError =>
+  new GraphError({
+    code: 452,
+    message: '(#452) Session key invalid. This could be because the session key has an incorrect format, or because the user has revoked this session',
+  });
+
+/** The seed's own text for 3914. */
+export const lastBusinessAdmin = (): GraphError =>
+  new GraphError({
+    code: 3914,
+    message:
+      "(#3914) It looks like you're trying to remove the last admin from this Business Manager. At least one admin is required in Business Manager.",
+  });
+
+/** A read-after-write whose read failed: the write happened, `original_response` says what it answered. */
+export const readAfterWriteFailed = (read: GraphError, original: unknown): GraphError =>
+  new GraphError({
+    code: read.code,
+    subcode: read.subcode,
+    type: 'FacebookApiException',
+    message: read.message,
+    status: read.status,
+    extra: { original_response: original },
   });

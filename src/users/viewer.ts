@@ -1,0 +1,40 @@
+/**
+ * Who is looking at a User node, which decides what it shows: the person themself (their user
+ * token), the app (its app token, which reads what the person granted the app), someone else
+ * (another person's token, a page or system-user token: the public profile only), or nobody (no
+ * token: only the picture edge answers without one).
+ */
+import type { GraphContext } from '../graph/context.js';
+import type { UserView } from './user-view.js';
+
+export type ViewerKind = 'self' | 'app' | 'other' | 'none';
+
+export interface Viewer {
+  kind: ViewerKind;
+  /** Permissions the viewer may use on this node (empty for `other` and `none`). */
+  scopes: ReadonlySet<string>;
+}
+
+function parseList(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+const NOTHING: ReadonlySet<string> = new Set();
+
+export async function viewerOf(ctx: GraphContext, u: UserView): Promise<Viewer> {
+  const p = await ctx.optionalAuth();
+  if (!p) return { kind: 'none', scopes: NOTHING };
+  if (p.kind === 'user' && p.person?.id === u.person.id) return { kind: 'self', scopes: p.scopes };
+  if (p.kind === 'app' && p.app.id === u.appUser.app_id) {
+    // An app token reads what the person granted the app, as the app's server would.
+    return { kind: 'app', scopes: new Set(['public_profile', ...parseList(u.appUser.granted)]) };
+  }
+  return { kind: 'other', scopes: NOTHING };
+}
+
+export const isOwnerView = (v: Viewer): boolean => v.kind === 'self' || v.kind === 'app';
