@@ -133,11 +133,11 @@ export async function sha256(s: string): Promise<string> {
 }
 
 /** Creates an audience with a plain form POST (test setup, not the client under test). */
-export async function createAudienceDirect(server: TestServer, name: string): Promise<string> {
+export async function createAudienceDirect(server: TestServer, name: string, extra: Record<string, string> = {}): Promise<string> {
   const r = await server.call(`/v24.0/act_${DEMO_IDS.adAccountId}/customaudiences`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ name, subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY', access_token: DEMO_IDS.aliceToken }),
+    body: new URLSearchParams({ name, subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY', access_token: DEMO_IDS.aliceToken, ...extra }),
   });
   if (typeof r.body?.id !== 'string') throw new Error(`setup: could not create an audience: ${JSON.stringify(r.body)}`);
   return r.body.id as string;
