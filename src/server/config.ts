@@ -22,6 +22,12 @@ export interface ServerConfig {
   /** Guards /_localgraph; generated and printed when not given (LOCALGRAPH_ADMIN_TOKEN). */
   adminToken?: string;
   versions: string[];
+  /**
+   * When a version stops being usable (unix seconds or an ISO date), by version name. After it,
+   * calls to that version are served by the oldest version still usable, as on the real API.
+   * Default: none expire, so every configured version is served as itself.
+   */
+  versionExpiries?: Record<string, number | string>;
   /** Largest body accepted; beyond it the real API's "reduce the amount of data" error. */
   bodyLimit: number;
   /** Largest request line + headers (the SDK's deleteUsers puts 10,000 rows in the URL). */

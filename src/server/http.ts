@@ -5,13 +5,14 @@
  * raised so the official SDK's 10,000-row DELETE (parameters in the URL, ~790 KB) is accepted.
  */
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { decodeBody } from '../graph/body.js';
 import { GraphError } from '../graph/errors/graph-error.js';
-import { invalidParameter, reduceData, transientError } from '../graph/errors/catalogue.js';
+import { invalidParameter, reduceData, transientError, unsupportedRequest } from '../graph/errors/catalogue.js';
 import { parseForm, type ParamSource } from '../graph/params.js';
 import { runGraphCall } from '../graph/pipeline.js';
-import { errorResponse, type GraphResponse } from '../graph/response.js';
+import { errorResponse, JSON_TYPE, serialise, type GraphResponse } from '../graph/response.js';
 import { newTraceId } from '../graph/trace.js';
 import type { Services } from './services.js';
 import { registerAdminRoutes } from '../admin/routes.js';
@@ -48,6 +49,39 @@ export function sendGraph(reply: import('fastify').FastifyReply, res: GraphRespo
   reply.code(res.status).headers(res.headers).send(res.body);
 }
 
+/**
+ * Requests Node rejects before Fastify sees them (a request line or headers beyond
+ * `maxHeaderSize`, a malformed request) still get the Graph envelope rather than Node's empty 431
+ * or Fastify's own JSON: the official SDK reports an empty body as "Unexpected end of JSON input".
+ * The rest of the request is read and discarded, so the client is still writing to an open
+ * socket when the answer arrives (closing at once makes it fail with EPIPE/ECONNRESET instead).
+ */
+export function graphClientErrorHandler(services: Services): (err: Error & { code?: string }, socket: Socket) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    socket.on('error', () => {});
+    const graphErr =
+      err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'HPE_URI_TOO_LONG'
+        ? reduceData()
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? transientError()
+          : invalidParameter('The request could not be read');
+    const res = errorResponse(graphErr, newTraceId(), services.versions.latest.name, { pretty: false, suppress: false });
+    const headers = { ...res.headers, 'content-length': String(Buffer.byteLength(res.body)), connection: 'close' };
+    const head = `HTTP/1.1 ${res.status} ${http.STATUS_CODES[res.status] ?? 'Error'}\r\n${Object.entries(headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n')}\r\n\r\n`;
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.resume();
+    socket.end(head + res.body);
+    // A client that never stops sending must not hold the socket forever.
+    setTimeout(() => socket.destroy(), 10_000).unref();
+  };
+}
+
 export async function buildHttpApp(services: Services): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
@@ -56,6 +90,7 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
     // served (with `Connection: close`) rather than refused with Fastify's own non-Graph 503.
     return503OnClosing: false,
     bodyLimit: config.bodyLimit,
+    clientErrorHandler: graphClientErrorHandler(services),
     // An 8 MiB-plus request line must be accepted; Node's default is 16 KiB.
     serverFactory: (handler) => http.createServer({ maxHeaderSize: config.maxHeaderSize, requestTimeout: 300_000 }, handler),
     // Graph accepts `;` and other odd characters in query strings; parsing is ours.
@@ -83,6 +118,21 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
     sendGraph(reply, errorResponse(graphErr, newTraceId(), last, { pretty: false, suppress: false }));
   });
 
+  // Methods the catch-all does not take (PATCH, …): Graph's "Unsupported … request".
+  app.setNotFoundHandler((req, reply) => {
+    const url = req.raw.url ?? '/';
+    const qi = url.indexOf('?');
+    const segments = safeDecodePath(qi < 0 ? url : url.slice(0, qi))
+      .split('/')
+      .filter((x) => x.length > 0);
+    if (segments.length > 0 && /^v\d+\.\d+$/.test(segments[0])) segments.shift();
+    const res = errorResponse(unsupportedRequest(req.method, segments[0] ?? ''), newTraceId(), services.versions.latest.name, {
+      pretty: false,
+      suppress: false,
+    });
+    sendGraph(reply, res);
+  });
+
   await registerAdminRoutes(app, services);
 
   app.route({
@@ -90,14 +140,16 @@ export async function buildHttpApp(services: Services): Promise<FastifyInstance>
     url: '/*',
     handler: async (req, reply) => {
       if (req.method === 'OPTIONS') {
+        // A CORS preflight: no body, but the JSON content type every Graph answer carries.
         reply
           .code(200)
           .headers({
+            'content-type': JSON_TYPE,
             'access-control-allow-origin': '*',
             'access-control-allow-methods': 'GET, POST, DELETE',
             'access-control-allow-headers': 'authorization, content-type',
           })
-          .send('');
+          .send(serialise({ success: true }, false));
         return;
       }
       let raw = req.body as Buffer | undefined;

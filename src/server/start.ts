@@ -39,6 +39,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** `versionExpiries` values are unix seconds or ISO dates; the table wants seconds. */
+function expiriesInSeconds(given: Record<string, number | string> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(given ?? {})) {
+    const seconds = typeof v === 'number' ? v : Math.floor(Date.parse(v) / 1000);
+    if (!Number.isFinite(seconds)) throw new Error(`versionExpiries.${name}: "${String(v)}" is not a date`);
+    out[name] = seconds;
+  }
+  return out;
+}
+
 export async function startServer(options: Partial<ServerConfig> = {}): Promise<RunningServer> {
   const config = defaultConfig(options);
   const store = await openStore({
@@ -53,7 +64,7 @@ export async function startServer(options: Partial<ServerConfig> = {}): Promise<
     config,
     store,
     clock,
-    versions: new VersionTable(config.versions),
+    versions: new VersionTable(config.versions, expiriesInSeconds(config.versionExpiries)),
     registry: new Registry(),
     hooks: emptyHooks(),
     journal: new Journal(config.journalSize),
