@@ -15,6 +15,7 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { checkAdmin } from '../admin/guard.js';
+import { graphClientErrorHandler } from '../server/http.js';
 import type { Services } from '../server/services.js';
 import { loadOrCreateCa, type CertificateAuthority } from './ca.js';
 import { GRAPH_HOSTS, isGraphHost, parseHostPort } from './hosts.js';
@@ -149,6 +150,9 @@ export function installProxyMode(app: FastifyInstance, services: Services): Forw
       serveLocally(req, res);
     },
   );
+  // A request Node cannot read inside the tunnel (headers past the limit, garbage) gets the Graph
+  // envelope, as on the plain port, rather than Node's empty 431/400.
+  tlsServer.on('clientError', graphClientErrorHandler(services));
   tlsServer.on('secureConnection', (s) => {
     tunnels.add(s);
     s.once('close', () => tunnels.delete(s));

@@ -140,3 +140,18 @@ describe('the proxy CA', () => {
     }
   });
 });
+
+describe('inside the tunnel', () => {
+  it('answers a request line longer than the header limit with the Graph envelope, not an empty 431', async () => {
+    const small = await startClientServer({ proxy: true, maxHeaderSize: 4096 });
+    try {
+      const r = await curl(['-sS', '-w', '\n%{http_code}', '--proxy', small.url, '--cacert', small.caFile as string, `https://graph.facebook.com/v21.0/me?fields=${'id,'.repeat(3000)}id&access_token=${DEMO.aliceToken}`]);
+      const lines = r.stdout.split('\n');
+      const status = lines.pop();
+      expect(status).not.toBe('200');
+      expect(JSON.parse(lines.join('\n')).error).toMatchObject({ code: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+});
