@@ -76,7 +76,7 @@ describe.each<Way>(['base-url', 'proxy'])('facebook-nodejs-business-sdk, way in:
     expect(report.data).toMatchObject({ audience_id: audienceId, num_received: 10_000, num_invalid_entries: 0 });
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ method: 'DELETE', path: `/v24.0/${audienceId}/users`, status: 200, encodings: ['query', 'json'] });
-    // The query-string payload is a JSON string of 10,000 hashes: about 670 KB of URL.
+    // The query-string payload is a JSON string of 10,000 hashes: about 700 KB of URL.
     const payload = sent[0].params.payload as { schema: unknown; chars: number };
     expect(payload.schema).toBe('EMAIL_SHA256');
     expect(payload.chars).toBeGreaterThan(10_000 * 64);
