@@ -15,6 +15,11 @@ export interface Principal {
   /** Granted permissions (live for user tokens: revoking one takes effect at once). */
   scopes: Set<string>;
   declined: Set<string>;
+  /**
+   * Granted permissions whose data access has lapsed (`data_access_expires_at` passed): the token
+   * still authenticates, but reads needing them fail until the person re-authorises.
+   */
+  expired?: Set<string>;
   tokenRow?: Token;
 }
 

@@ -74,14 +74,19 @@ export async function resolveToken(token: string, store: Store, clock: Clock): P
   const appUser = await w.getAppUser(app.id, personId);
   if (!appUser || appUser.removed) throw tokenAppNotInstalled(app.id);
   if (person.checkpointed) throw userCheckpointed();
+  const granted = ['public_profile', ...parseList(appUser.granted)];
+  // "When this 90-day period expires, the user can still access your app — that is, they are
+  // still authenticated — but your app can't access their data": only public_profile remains.
+  const dataExpired = row.data_access_expires_at > 0 && nowMs >= row.data_access_expires_at * 1000;
   return {
     kind: 'user',
     token,
     app,
     person,
     appUser,
-    scopes: new Set(['public_profile', ...parseList(appUser.granted)]),
+    scopes: new Set(dataExpired ? ['public_profile'] : granted),
     declined: new Set(parseList(appUser.declined)),
+    expired: dataExpired ? new Set(granted.filter((g) => g !== 'public_profile')) : undefined,
     tokenRow: row,
   };
 }

@@ -44,6 +44,8 @@ export interface GraphContext {
   fields(): FieldNode[] | undefined;
   /** Set when this call is one operation of a batch. */
   inBatch: boolean;
+  /** Set by fault injection when a rule shaped this answer: the rule's id, for the journal. */
+  injected?: string;
 }
 
 /** A handler's answer: a JSON body, or a special response (the picture edge's 302). */

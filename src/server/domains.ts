@@ -6,7 +6,12 @@
 import type { Registry } from '../graph/registry.js';
 import type { Services } from './services.js';
 import { registerUserCore } from '../users/user-node.js';
+import { registerAppsDomain } from '../apps/register.js';
 
 export type DomainRegistrar = (registry: Registry, services: Services) => void | Promise<void>;
 
-export const DOMAINS: DomainRegistrar[] = [(r) => registerUserCore(r)];
+export const DOMAINS: DomainRegistrar[] = [
+  (r) => registerUserCore(r),
+  // Apps, tokens, rate limits, faults; extends the User type (permissions, friends), so after users/.
+  registerAppsDomain,
+];

@@ -344,3 +344,14 @@ export const readAfterWriteFailed = (read: GraphError, original: unknown): Graph
     status: read.status,
     extra: { original_response: original },
   });
+
+export const verificationCodeMismatch = (): GraphError =>
+  new GraphError({
+    code: 100,
+    subcode: 36008,
+    message:
+      'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
+  });
+
+export const authorizationCodeUsed = (): GraphError =>
+  new GraphError({ code: 100, subcode: 36009, message: 'This authorization code has been used.' });
