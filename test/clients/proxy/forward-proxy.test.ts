@@ -155,3 +155,29 @@ describe('inside the tunnel', () => {
     }
   });
 });
+
+describe('closing a proxy-mode server', () => {
+  it('ends idle keep-alive tunnels so close() returns promptly', async () => {
+    const { default: http } = await import('node:http');
+    const { default: tls } = await import('node:tls');
+    const s = await startClientServer({ proxy: true });
+    const ca = fs.readFileSync(s.caFile as string, 'utf8');
+    const proxy = new URL(s.url);
+    const socket = await new Promise<import('node:net').Socket>((resolve, reject) => {
+      const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'CONNECT', path: 'graph.facebook.com:443' });
+      req.on('connect', (_res, sock) => resolve(sock));
+      req.on('error', reject);
+      req.end();
+    });
+    const secure = tls.connect({ socket, servername: 'graph.facebook.com', ca });
+    await new Promise<void>((resolve) => secure.once('secureConnect', () => resolve()));
+    secure.write(`GET /v21.0/me?fields=id&access_token=${DEMO.aliceToken} HTTP/1.1\r\nHost: graph.facebook.com\r\nConnection: keep-alive\r\n\r\n`);
+    const first = await new Promise<string>((resolve) => secure.once('data', (c: Buffer) => resolve(c.toString('utf8'))));
+    expect(first).toMatch(/^HTTP\/1\.1 200/);
+    const closedByServer = new Promise<void>((resolve) => secure.once('close', () => resolve()));
+    const started = Date.now();
+    await s.close();
+    await closedByServer;
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
