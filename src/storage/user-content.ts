@@ -61,8 +61,11 @@ export class UserContentRepo {
   async insertItem(row: ContentRow): Promise<void> {
     await this.db.insertInto('user_content').values(row).execute();
   }
-  getItem(id: string): Promise<ContentRow | undefined> {
-    return this.db.selectFrom('user_content').selectAll().where('id', '=', id).executeTakeFirst();
+  /** An item by id alone: for kinds whose ids are minted here (albums, photos, game items). */
+  getItem(id: string, kind?: string): Promise<ContentRow | undefined> {
+    let q = this.db.selectFrom('user_content').selectAll().where('id', '=', id);
+    if (kind !== undefined) q = q.where('kind', '=', kind);
+    return q.orderBy('person_id').executeTakeFirst();
   }
   /** A person's items of one kind (top-level only unless `parentId` is given), in edge order. */
   listItems(personId: string, kind: string, parentId?: string): Promise<ContentRow[]> {
@@ -92,8 +95,14 @@ export class UserContentRepo {
       .executeTakeFirst();
     return row?.top === null || row?.top === undefined ? 0 : Number(row.top) + 1;
   }
-  async updateItemData(id: string, data: string): Promise<void> {
-    await this.db.updateTable('user_content').set({ data }).where('id', '=', id).execute();
+  async updateItemData(personId: string, kind: string, id: string, data: string): Promise<void> {
+    await this.db
+      .updateTable('user_content')
+      .set({ data })
+      .where('person_id', '=', personId)
+      .where('kind', '=', kind)
+      .where('id', '=', id)
+      .execute();
   }
   async deletePersonContent(personId: string): Promise<string[]> {
     const ids = await this.db.selectFrom('user_content').select('id').where('person_id', '=', personId).execute();

@@ -87,7 +87,7 @@ function photoRecord(row: ContentRow, album?: ContentRow): Rec {
 
 export async function albumPhotos(ctx: GraphContext, albumId: string): Promise<Rec[]> {
   const repo = ctx.services.store.userContent;
-  const album = await repo.getItem(albumId);
+  const album = await repo.getItem(albumId, 'album');
   const rows = await repo.listChildren(albumId, 'photo');
   return rows.map((r) => photoRecord(r, album));
 }
@@ -101,8 +101,10 @@ export async function mediaItems(ctx: GraphContext, u: UserView, kind: 'photo' |
   const rows = await repo.listItems(u.person.id, kind);
   const albums = new Map((await repo.listItems(u.person.id, 'album')).map((a) => [a.id, a]));
   const wantTagged = type !== 'uploaded';
+  // Album photos and loose ones merge into one list, newest first as the real edge lists them.
   return rows
     .filter((r) => (parseData(r.data).tagged === true) === wantTagged)
+    .sort((a, b) => Number(b.created_time) - Number(a.created_time))
     .map((r) => photoRecord(r, r.parent_id ? albums.get(r.parent_id) : undefined));
 }
 

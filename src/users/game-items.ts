@@ -91,7 +91,7 @@ export async function postGameItem(u: UserView, ctx: GraphContext): Promise<Reco
 
   const itemId = ctx.params.string('item_id');
   if (itemId === undefined) throw missingParameter('item_id');
-  const row = await repo.getItem(itemId);
+  const row = await repo.getItem(itemId, 'game_item');
   const data = row && row.kind === 'game_item' && row.person_id === u.person.id ? (JSON.parse(row.data) as GameItemData) : undefined;
   if (!row || !data || data.app_id !== appId) throw invalidParameter(`Param item_id does not name an item of this person in app ${appId}`);
   if (action === 'MARK') {
@@ -104,6 +104,6 @@ export async function postGameItem(u: UserView, ctx: GraphContext): Promise<Reco
   }
   if (extId !== undefined) data.ext_id = extId;
   data.updated = now;
-  await repo.updateItemData(row.id, JSON.stringify(data));
+  await repo.updateItemData(row.person_id, 'game_item', row.id, JSON.stringify(data));
   return wire(row.id, data);
 }

@@ -33,7 +33,7 @@ async function removePerson(ctx: GraphContext, personId: string): Promise<void> 
     await w.updatePerson(personId, { deleted: 1, updated_time: ctx.services.clock.nowSeconds() });
     for (const au of await w.listAppUsersOfPerson(personId)) await w.unregister(au.asid);
     await w.invalidatePersonTokens(personId, 'deleted');
-    for (const id of await tx.userContent.deletePersonContent(personId)) await w.unregister(id);
+    await tx.userContent.deletePersonContent(personId);
     await tx.userContent.removeMemberships(personId);
     await tx.userContent.removeBlocksOfPerson(personId);
   });

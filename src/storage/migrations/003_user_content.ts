@@ -9,7 +9,9 @@ import type { Dialect } from '../dialect.js';
 export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('user_content')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    // The item's Graph id. Liked pages and assigned assets are shared objects that many people
+    // list, so an id is unique per person and kind, not globally.
+    .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('person_id', 'text', (c) => c.notNull())
     // The edge the item belongs to: album, photo, post, video, like, game_item, …
     .addColumn('kind', 'text', (c) => c.notNull())
@@ -19,7 +21,9 @@ export async function up(db: Kysely<unknown>, _dialect: Dialect): Promise<void> 
     .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('created_time', 'bigint', (c) => c.notNull())
     .addColumn('data', 'text', (c) => c.notNull().defaultTo('{}'))
+    .addPrimaryKeyConstraint('user_content_pk', ['person_id', 'kind', 'id'])
     .execute();
+  await db.schema.createIndex('user_content_id').on('user_content').columns(['id']).execute();
   await db.schema.createIndex('user_content_owner').on('user_content').columns(['person_id', 'kind', 'position']).execute();
   await db.schema.createIndex('user_content_parent').on('user_content').columns(['parent_id']).execute();
   await db.schema
