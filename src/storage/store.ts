@@ -75,9 +75,13 @@ export class Store {
   /** Deletes every row of every table but the migration bookkeeping (control surface reset). */
   async clearAll(): Promise<void> {
     const tables = await this.tableNames();
-    await this.transaction(async (tx) => {
+    const clear = async (tx: Store): Promise<void> => {
       for (const t of tables) await sql`DELETE FROM ${sql.table(t)}`.execute(tx.db);
-    });
+    };
+    // Inside a transaction already (a fixture replacing the state): clear as part of it, since
+    // Kysely cannot open a transaction within a transaction.
+    if (this.db.isTransaction) await clear(this);
+    else await this.transaction(clear);
   }
 
   async tableNames(): Promise<string[]> {
