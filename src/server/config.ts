@@ -34,6 +34,11 @@ export interface ServerConfig {
   maxHeaderSize: number;
   /** Delay before matching results show (ms); 0 in tests. */
   matchDelayMs: number;
+  /**
+   * The oldest version the Ads API (custom audiences, ad accounts) still serves; older explicit
+   * versions get 2635. Unversioned calls always do. Default: none, so v10.0 keeps its 294.
+   */
+  adsMinVersion?: string;
   /** Log requests to stdout. */
   logRequests: boolean;
   /** Journal size kept in memory. */

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite.js';
 import { WorldRepo } from './world.js';
 import { AuthRepo } from './auth-repo.js';
+import { AudienceRepo, bindSqliteRaw } from './audiences.js';
 import { UserContentRepo } from './user-content.js';
 
 export interface StoreOptions {
@@ -50,6 +51,8 @@ export class Store {
   readonly world: WorldRepo;
   /** App roles, test-user friendships (auth/, apps/). */
   readonly auth: AuthRepo;
+  /** Custom audiences, upload sessions, the matching queue and rows (audiences/). */
+  readonly audiences: AudienceRepo;
   /** The User node's edge data: content, business memberships, page blocks (users/, pages/). */
   readonly userContent: UserContentRepo;
 
@@ -64,6 +67,7 @@ export class Store {
   ) {
     this.world = new WorldRepo(db);
     this.auth = new AuthRepo(db);
+    this.audiences = new AudienceRepo(db, dialect);
     this.userContent = new UserContentRepo(db);
   }
 
@@ -103,7 +107,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore(options.databaseUrl, options.pgSchema);
   }
-  const { db } = openSqlite(options.sqliteFile ?? null);
+  const { db, raw } = openSqlite(options.sqliteFile ?? null);
+  bindSqliteRaw(db, raw);
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
   return new Store(db, 'sqlite', () => db.destroy());
 }

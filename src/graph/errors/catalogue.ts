@@ -46,6 +46,7 @@ export const CATALOGUE: Record<number, string> = {
   2500: 'Error parsing graph query',
   2635: 'You are calling a deprecated version of the Ads API',
   2650: 'Failed to update the custom audience',
+  2654: 'Failed to create custom audience',
   2900: 'Too many test accounts',
   2902: 'Cannot remove test account from this app',
   2903: 'Cannot delete this test account',
@@ -355,3 +356,121 @@ export const verificationCodeMismatch = (): GraphError =>
 
 export const authorizationCodeUsed = (): GraphError =>
   new GraphError({ code: 100, subcode: 36009, message: 'This authorization code has been used.' });
+
+// ---- custom audiences and ad accounts (audiences/, adaccounts/) ----
+
+/**
+ * Ads endpoints answered the custom-audience edges' permission errors with HTTP 400 in the
+ * recordings (grp-v9: 200/1870047), not the 403 other 2xx codes get.
+ */
+const ADS_STATUS = 400;
+
+/** A token without `ads_management` (the wording of the observed "Requires extended permission: …"). */
+export const adsPermissionRequired = (permission: string): GraphError =>
+  new GraphError({ code: 200, status: ADS_STATUS, message: `(#200) Requires extended permission: ${permission}` });
+
+/** The person behind the token is not assigned to the ad account (nor a system user of its business). */
+export const adAccountAccessDenied = (actId: string): GraphError =>
+  new GraphError({
+    code: 200,
+    status: ADS_STATUS,
+    message: `(#200) The user does not have permission to manage ad account ${actId}: an admin of the account must assign them to it first`,
+  });
+
+/** v10.0 answered both cases with 294 (seed 004's error table). */
+export const adsManagementRequiredV10 = (): GraphError =>
+  new GraphError({ code: 294, status: ADS_STATUS, message: '(#294) Managing advertisements requires an access token with the extended permission for ads_management' });
+
+/** Observed wording (facebook-nodejs-business-sdk#16). */
+export const audiencePayloadMissing = (): GraphError => new GraphError({ code: 100, message: '(#100) Missing required parameter: payload' });
+
+/** Observed wording (facebook-java-business-sdk#114); `types` is the accepted list. */
+export const rawPiiTypeInvalid = (types: string): GraphError =>
+  new GraphError({ code: 100, message: `(#100) Raw PII type is invalid, it should be one of ${types}` });
+
+/** Observed prefix (facebook-ruby-business-sdk#63); the detail after the colon is localgraph's. */
+export const audienceDataMismatch = (detail: string): GraphError =>
+  new GraphError({ code: 100, message: `(#100) Data is missing or does not match schema: ${detail}` });
+
+export const lookalikeValueNotAllowed = (): GraphError =>
+  new GraphError({
+    code: 100,
+    message: '(#100) LOOKALIKE_VALUE can only be sent to a value-based custom audience (created with is_value_based=true)',
+  });
+
+export const lookalikeValueRequired = (): GraphError =>
+  new GraphError({ code: 100, message: '(#100) A value-based custom audience needs a LOOKALIKE_VALUE column in schema' });
+
+/** Observed text (facebook-python-business-sdk#433). */
+export const audienceDataSourceLocked = (locked: string, attempted: string): GraphError =>
+  new GraphError({
+    code: 2650,
+    message: `(#2650) Failed to update the custom audience: This audience was created from data source ${locked}, which does not support data source ${attempted}.`,
+  });
+
+export const notCustomerFileAudience = (subtype: string): GraphError =>
+  new GraphError({
+    code: 2650,
+    message: `(#2650) Failed to update the custom audience: only customer file custom audiences (subtype CUSTOM) take user lists; this audience's subtype is ${subtype}.`,
+  });
+
+/** Observed body (grp-v9 DELETE /users, HTTP 400). */
+export const audienceSizeTooLow = (): GraphError =>
+  new GraphError({
+    code: 200,
+    subcode: 1870047,
+    status: ADS_STATUS,
+    message: 'Permissions error',
+    isTransient: false,
+    userTitle: 'Audience Size too Low',
+    userMsg: 'You cannot remove users from this audience because it will result in a low audience size.',
+  });
+
+/** The /usersreplace errors: code 2650 with the subcodes and titles of the guide. */
+const replaceError = (subcode: number, title: string, detail: string): GraphError =>
+  new GraphError({ code: 2650, subcode, message: `(#2650) Failed to update the custom audience: ${detail}`, userTitle: title, userMsg: detail });
+
+export const replaceAudienceTooLarge = (): GraphError =>
+  replaceError(1870144, 'DFCA Size Not Supported For Replace', 'Replace is not available for audiences of 100 million people or more.');
+
+export const audienceUpdateInProgress = (): GraphError =>
+  replaceError(
+    1870145,
+    'Audience Update In Progress',
+    'This audience is being updated. Wait until its operation_status is Normal (200) before starting a replace or sending more users.',
+  );
+
+export const replaceFirstBatchMissing = (): GraphError =>
+  replaceError(1870147, 'Invalid Upload Batch for Replace', 'The first batch_seq was not detected. You must start your batch_seq at integer 1.');
+
+export const replaceSomethingWrong = (detail: string): GraphError => replaceError(1870148, 'Something Went Wrong', detail);
+
+export const replaceSessionTimedOut = (): GraphError =>
+  replaceError(
+    1870158,
+    'Replace Session Timed Out',
+    'The 90-minute window of this replace session has ended; the audience was replaced with what was uploaded so far.',
+  );
+
+export const replaceSessionFinished = (): GraphError =>
+  replaceError(1870159, 'Replace Session Finished', 'A batch with last_batch_flag=true already ended this replace session.');
+
+/** A session id another audience of the same ad account already uses ("unique in the same ad account"). */
+export const sessionIdInUse = (sessionId: string): GraphError =>
+  new GraphError({
+    code: 100,
+    message: `(#100) session_id ${sessionId} is already used by another custom audience of this ad account; session ids must be unique within an ad account`,
+  });
+
+export const audienceCreateFailed = (detail: string): GraphError =>
+  new GraphError({ code: 2654, message: `(#2654) Failed to create custom audience: ${detail}` });
+
+/** Observed since 2018 (facebook-php-business-sdk#457). */
+export const missingCustomerFileSource = (): GraphError =>
+  new GraphError({ code: 100, message: '(#100) Missing parameter(s): customer_file_source' });
+
+/** DELETE /act_{id}/assigned_users (seed 000): the two codes only fault injection produces. */
+export const assignedUsersTechnicalIssue = (): GraphError =>
+  new GraphError({ code: 3919, message: '(#3919) There was an unexpected technical issue. Please try again.', isTransient: true });
+
+export const sessionInvalidOrigin = (): GraphError => new GraphError({ code: 457, message: '(#457) The session has an invalid origin' });

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
 import * as core from './001_core.js';
+import * as audiences from './002_audiences.js';
 import * as userContent from './003_user_content.js';
 import * as auth from './004_auth.js';
 
@@ -14,6 +15,7 @@ export interface MigrationModule {
 
 export const MIGRATIONS: Record<string, MigrationModule> = {
   '001_core': core,
+  '002_audiences': audiences,
   '003_user_content': userContent,
   '004_auth': auth,
 };

@@ -1,0 +1,37 @@
+/**
+ * The audiences domain plugs in here: the AdAccount and CustomAudience node types, the fixture
+ * sections, the control-surface routes, the matcher (started now, stopped when the server
+ * closes) and the listeners that keep audiences in step with people.
+ */
+import { adminRouteRegistrars } from '../admin/routes.js';
+import type { NodeType, Registry } from '../graph/registry.js';
+import type { Services } from '../server/services.js';
+import { adAccountType } from '../adaccounts/adaccount-node.js';
+import { registerAudienceAdminRoutes } from './admin-routes.js';
+import { audienceType } from './audience-node.js';
+import { registerAudienceFixtureSections } from './fixture-section.js';
+import { PeopleSync } from './people-sync.js';
+import { setAudienceServices } from './services.js';
+import { MatchWorker } from './worker.js';
+
+let adminRoutesAdded = false;
+
+export function registerAudiences(registry: Registry, services: Services): void {
+  registry.addType(adAccountType as NodeType<unknown>);
+  registry.addType(audienceType as NodeType<unknown>);
+  registerAudienceFixtureSections();
+  if (!adminRoutesAdded) {
+    adminRoutesAdded = true;
+    adminRouteRegistrars.push(registerAudienceAdminRoutes);
+  }
+  const people = new PeopleSync(services);
+  const worker = new MatchWorker(services, people);
+  setAudienceServices(services, { worker, people });
+  services.events.on('person.changed', async (e) => {
+    await people.personChanged(e.personId);
+    worker.notify();
+  });
+  services.events.on('person.deleted', (e) => people.personDeleted(e.personId));
+  services.onClose.push(() => worker.stop());
+  worker.start();
+}

@@ -1,0 +1,289 @@
+/**
+ * The matcher: takes staged batches off the queue in arrival order and applies them — dedup rows
+ * by their hash, match each to a person (matching.ts), store, index the unmatched, remove, commit
+ * replaces — in slices of a few thousand rows, each slice one transaction that also records the
+ * queue progress. Uploads answer before this runs ("changes usually take up to 24 hours"); the
+ * audience shows 441 until its queue is empty and its count is published.
+ *
+ * It runs in the server process on the event loop, so it gives way to requests: while uploads are
+ * arriving it takes one small slice now and then, and the big slices once they stop.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Services } from '../server/services.js';
+import type { CustomAudience, UploadBatch } from '../storage/audiences.js';
+import type { AddRow, RemoveRow, SliceProgress } from '../storage/audiences-rows.js';
+import { isEmptyCell, packPairs, sha256 } from './hashing.js';
+import { K } from './key-types.js';
+import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
+import type { PeopleSync } from './people-sync.js';
+import { SESSION_WINDOW_SECONDS } from './sessions.js';
+
+/** Rows per slice when requests are arriving, and when the server is otherwise idle. */
+const BUSY_SLICE = 1_000;
+const IDLE_SLICE = 10_000;
+/** Requests seen this recently mean "busy"; while busy a slice runs at most this often. */
+const BUSY_GAP_MS = 30;
+const BUSY_SLICE_EVERY_MS = 200;
+/** The periodic check (session windows, clock moves, people who changed behind our back). */
+const TICK_MS = 500;
+/** A batch claimed by a worker that has not finished it for this long may be taken over. */
+const STALE_CLAIM_MS = 120_000;
+
+export interface PreparedRow {
+  pairs: Pair[];
+  keys: Buffer;
+  rowHash: Buffer;
+  matchKeys: Pair[];
+  birth: BirthKeys;
+}
+
+/** A staged row's non-empty cells as (type, hash) pairs sorted by type, with its identity hash. */
+export function prepareRow(batch: Buffer, index: number, columns: number[], adAccountId: string): PreparedRow {
+  const width = columns.length * 32;
+  const base = index * width;
+  const pairs: Pair[] = [];
+  for (let c = 0; c < columns.length; c++) {
+    const off = base + c * 32;
+    if (!isEmptyCell(batch, off)) pairs.push({ type: columns[c], hash: batch.subarray(off, off + 32) });
+  }
+  pairs.sort((a, b) => a.type - b.type);
+  const keys = packPairs(pairs);
+  return { pairs, keys, rowHash: sha256(keys), matchKeys: rowMatchKeys(pairs, adAccountId), birth: birthKeysOf(pairs) };
+}
+
+/** Matches prepared rows against people with one batched lookup of every key. */
+export async function matchRows(services: Services, rows: PreparedRow[]): Promise<Array<{ personId: string; matchType: number } | null>> {
+  const store = services.store.audiences.rows;
+  const all: Buffer[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const k of r.matchKeys) {
+      const hex = k.hash.toString('hex');
+      if (!seen.has(hex)) {
+        seen.add(hex);
+        all.push(k.hash);
+      }
+    }
+  }
+  const hits = new Map<string, string[]>();
+  const nameBased = new Set<string>();
+  for (const h of await store.lookupPersonKeys(all)) {
+    const id = h.keyType + ':' + h.key.toString('hex');
+    const list = hits.get(id);
+    if (list) list.push(h.personId);
+    else hits.set(id, [h.personId]);
+    if (h.keyType >= K.NAME_ZIP && h.keyType <= K.INITIAL_CITY_STATE) nameBased.add(h.personId);
+  }
+  const attrs = await store.personAttrs([...nameBased]);
+  const birthOf = (personId: string): BirthKeys | undefined => {
+    const a = attrs.get(personId);
+    if (!a) return undefined;
+    const pairs: Pair[] = [];
+    for (let o = 0; o + 33 <= a.length; o += 33) pairs.push({ type: a[o], hash: a.subarray(o + 1, o + 33) });
+    return birthKeysOf(pairs);
+  };
+  return rows.map((r) => matchRow(r.matchKeys, r.birth, (k) => hits.get(k.type + ':' + k.hash.toString('hex')), birthOf));
+}
+
+export class MatchWorker {
+  readonly id = 'w' + process.pid + '-' + randomBytes(4).toString('hex');
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private ticker: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private inFlight = 0;
+  private lastActivity = 0;
+  private lastBusySlice = 0;
+  /** Rows processed since start (for the control surface and the benchmark). */
+  processedRows = 0;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly services: Services,
+    private readonly people: PeopleSync,
+  ) {}
+
+  start(): void {
+    this.ticker = setInterval(() => this.notify(), TICK_MS);
+    this.ticker.unref();
+    this.notify();
+  }
+
+  /** An upload request begins (+1) or ends (-1): the worker keeps out of its way. */
+  activity(delta: 1 | -1): void {
+    this.inFlight = Math.max(0, this.inFlight + delta);
+    this.lastActivity = performance.now();
+  }
+
+  notify(delayMs = 0): void {
+    if (this.stopped) return;
+    const at = performance.now() + delayMs;
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      void this.run();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
+    await this.running;
+  }
+
+  /** Runs until the queue has nothing ready; resolves when idle (used by the control surface). */
+  run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.notify();
+      }
+    });
+    return this.running;
+  }
+
+  private busy(): boolean {
+    return this.inFlight > 0 || performance.now() - this.lastActivity < BUSY_GAP_MS;
+  }
+
+  private async loop(): Promise<void> {
+    const { store, clock } = this.services;
+    const repo = store.audiences;
+    try {
+      await this.expireReplaceSessions();
+      while (!this.stopped) {
+        await this.people.ensure();
+        const nowMs = clock.now();
+        const batch = await repo.claimNext(this.id, nowMs, STALE_CLAIM_MS);
+        if (!batch) {
+          const next = await repo.nextReadyAt();
+          if (next !== undefined) this.notify(Math.max(5, next - clock.now()));
+          return;
+        }
+        let size = IDLE_SLICE;
+        if (this.busy()) {
+          const wait = this.lastBusySlice + BUSY_SLICE_EVERY_MS - performance.now();
+          if (wait > 0) {
+            this.notify(Math.min(wait, BUSY_SLICE_EVERY_MS));
+            return;
+          }
+          size = BUSY_SLICE;
+          this.lastBusySlice = performance.now();
+        }
+        await this.processSlice(batch, size);
+        // Let requests in between slices.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (e) {
+      this.lastError = e instanceof Error ? e.message : String(e);
+      this.services.log.error({ err: e }, 'audience matching failed; retrying');
+      this.notify(1000);
+    }
+  }
+
+  /** Replace sessions past their 90 minutes without a last batch: commit what arrived, as failed. */
+  private async expireReplaceSessions(): Promise<void> {
+    const { store, clock, config } = this.services;
+    const now = clock.nowSeconds();
+    for (const s of await store.audiences.expiredReplaceSessions(now - SESSION_WINDOW_SECONDS)) {
+      await store.audiences.updateSession(s.ad_account_id, s.session_id, { committed: 1, closed_at: Number(s.started_at) + SESSION_WINDOW_SECONDS });
+      await store.audiences.enqueue({
+        audience_id: s.audience_id,
+        ad_account_id: s.ad_account_id,
+        session_id: s.session_id,
+        op: 'commit_replace_failed',
+        generation: s.generation,
+        columns: '[]',
+        row_count: 0,
+        rows: Buffer.alloc(0),
+        rows_done: 0,
+        ready_at_ms: clock.now() + config.matchDelayMs,
+        staged_at: now,
+        claimed_by: null,
+        claimed_at: null,
+      });
+    }
+  }
+
+  private async processSlice(batch: UploadBatch, size: number): Promise<void> {
+    const { store, clock } = this.services;
+    const rows = store.audiences.rows;
+    const audience = batch.audience_id ? await store.audiences.getAudience(batch.audience_id) : undefined;
+    const lo = Number(batch.rows_done);
+    const hi = Math.min(Number(batch.row_count), lo + size);
+    const progress: SliceProgress = {
+      batchId: Number(batch.id),
+      rowsDone: hi,
+      finished: hi >= Number(batch.row_count),
+      rowsInSlice: hi - lo,
+      session: batch.session_id ? { adAccountId: batch.ad_account_id, sessionId: batch.session_id } : undefined,
+      matched: 0,
+      nowSeconds: clock.nowSeconds(),
+    };
+    if (batch.op === 'purge') {
+      if (batch.audience_id) await rows.purgeAudience(batch.audience_id, { ...progress, finished: true });
+      return;
+    }
+    if (!audience) {
+      // The audience was deleted after this batch was staged: nothing to apply.
+      await rows.advance(null, { ...progress, rowsDone: Number(batch.row_count), finished: true, session: undefined });
+      return;
+    }
+    if (batch.op === 'commit_replace' || batch.op === 'commit_replace_failed') {
+      await rows.commitReplace(audience.id, Number(batch.generation ?? audience.generation), batch.op === 'commit_replace_failed', { ...progress, finished: true });
+      return;
+    }
+    const columns = JSON.parse(batch.columns) as number[];
+    const prepared: PreparedRow[] = [];
+    for (let i = lo; i < hi; i++) prepared.push(prepareRow(batch.rows, i, columns, audience.ad_account_id));
+    const matches = await matchRows(this.services, prepared);
+    progress.matched = matches.filter((m) => m !== null).length;
+    if (batch.op === 'remove') await this.applyRemove(audience, prepared, matches, progress);
+    else await this.applyAdd(audience, batch, prepared, matches, progress);
+    this.processedRows += hi - lo;
+  }
+
+  private async applyAdd(
+    audience: CustomAudience,
+    batch: UploadBatch,
+    prepared: PreparedRow[],
+    matches: Array<{ personId: string; matchType: number } | null>,
+    progress: SliceProgress,
+  ): Promise<void> {
+    const add: AddRow[] = prepared.map((r, i) => {
+      const m = matches[i];
+      return {
+        rowHash: r.rowHash,
+        keys: r.keys,
+        personId: m?.personId ?? null,
+        matchType: m?.matchType ?? null,
+        matchKeys: m ? [] : r.matchKeys.map((k) => k.hash),
+      };
+    });
+    const generation = batch.op === 'replace' ? Number(batch.generation ?? audience.generation) : Number(audience.generation);
+    await this.services.store.audiences.rows.applyAdd(audience.id, generation, add, progress);
+  }
+
+  private async applyRemove(
+    audience: CustomAudience,
+    prepared: PreparedRow[],
+    matches: Array<{ personId: string; matchType: number } | null>,
+    progress: SliceProgress,
+  ): Promise<void> {
+    const remove: RemoveRow[] = prepared.map((r) => ({ rowHash: r.rowHash, matchKeys: r.matchKeys.map((k) => k.hash) }));
+    const people = matches.filter((m): m is { personId: string; matchType: number } => m !== null).map((m) => m.personId);
+    await this.services.store.audiences.rows.applyRemove(audience.id, remove, people, progress);
+  }
+}

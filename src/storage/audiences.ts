@@ -1,0 +1,278 @@
+/**
+ * The audiences domain's storage: custom audiences, upload sessions and the staging queue, in
+ * dialect-neutral Kysely (the request path), plus `rows` — the bulk row and match-key operations
+ * the matcher runs, with a raw better-sqlite3 implementation on SQLite and a Kysely one elsewhere.
+ */
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type { Dialect } from './dialect.js';
+import type { Database } from './schema.js';
+import type { AudienceSessionTable, AudienceTables, CustomAudienceTable, UploadBatchTable } from './audiences-schema.js';
+import { KyselyAudienceRows } from './audiences-rows-kysely.js';
+import { SqliteAudienceRows } from './audiences-rows-sqlite.js';
+import type { AudienceRowStore } from './audiences-rows.js';
+
+export type CustomAudience = Selectable<CustomAudienceTable>;
+export type AudienceSession = Selectable<AudienceSessionTable>;
+export type UploadBatch = Selectable<UploadBatchTable>;
+export type NewUploadBatch = Insertable<UploadBatchTable>;
+
+type Db = Kysely<Database & AudienceTables>;
+
+/** The raw SQLite connection behind a Kysely instance, for the bulk paths (set by openStore). */
+const RAW = new WeakMap<object, SQLite.Database>();
+
+export function bindSqliteRaw(db: object, raw: SQLite.Database): void {
+  RAW.set(db, raw);
+}
+
+export class AudienceRepo {
+  private readonly db: Db;
+  private rowStore: AudienceRowStore | undefined;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {
+    this.db = db as unknown as Db;
+  }
+
+  /** Bulk row operations: raw SQLite when this store has the connection, Kysely otherwise. */
+  get rows(): AudienceRowStore {
+    if (!this.rowStore) {
+      const raw = this.dialect === 'sqlite' ? RAW.get(this.db) : undefined;
+      this.rowStore = raw ? new SqliteAudienceRows(raw) : new KyselyAudienceRows(this.db, this.dialect);
+    }
+    return this.rowStore;
+  }
+
+  // ---- audiences ----
+  async insertAudience(a: Insertable<CustomAudienceTable>): Promise<void> {
+    await this.db.insertInto('custom_audiences').values(a).execute();
+  }
+
+  getAudience(id: string): Promise<CustomAudience | undefined> {
+    return this.db.selectFrom('custom_audiences').selectAll().where('id', '=', id).where('deleted', '=', 0).executeTakeFirst();
+  }
+
+  /** Newest first, as the real list answers. */
+  listAudiences(adAccountId: string): Promise<CustomAudience[]> {
+    return this.db
+      .selectFrom('custom_audiences')
+      .selectAll()
+      .where('ad_account_id', '=', adAccountId)
+      .where('deleted', '=', 0)
+      .orderBy('time_created', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  listAllAudiences(): Promise<CustomAudience[]> {
+    return this.db.selectFrom('custom_audiences').selectAll().where('deleted', '=', 0).orderBy('ad_account_id').orderBy('time_created').execute();
+  }
+
+  async countAudiences(adAccountId: string, subtype: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('custom_audiences')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ad_account_id', '=', adAccountId)
+      .where('subtype', '=', subtype)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  findByName(adAccountId: string, name: string): Promise<CustomAudience | undefined> {
+    return this.db
+      .selectFrom('custom_audiences')
+      .selectAll()
+      .where('ad_account_id', '=', adAccountId)
+      .where('name', '=', name)
+      .where('deleted', '=', 0)
+      .orderBy('time_created')
+      .executeTakeFirst();
+  }
+
+  async updateAudience(id: string, patch: Updateable<CustomAudienceTable>): Promise<void> {
+    await this.db.updateTable('custom_audiences').set(patch).where('id', '=', id).execute();
+  }
+
+  // ---- sessions ----
+  getSession(adAccountId: string, sessionId: string): Promise<AudienceSession | undefined> {
+    return this.db
+      .selectFrom('audience_sessions')
+      .selectAll()
+      .where('ad_account_id', '=', adAccountId)
+      .where('session_id', '=', sessionId)
+      .executeTakeFirst();
+  }
+
+  listSessions(audienceId: string): Promise<AudienceSession[]> {
+    return this.db
+      .selectFrom('audience_sessions')
+      .selectAll()
+      .where('audience_id', '=', audienceId)
+      .orderBy('started_at', 'desc')
+      .orderBy('session_id', 'desc')
+      .execute();
+  }
+
+  /** Replace sessions whose 90-minute window ended without a last batch: their commit is due. */
+  expiredReplaceSessions(startedBefore: number): Promise<AudienceSession[]> {
+    return this.db
+      .selectFrom('audience_sessions')
+      .selectAll()
+      .where('kind', '=', 'replace')
+      .where('committed', '=', 0)
+      .where('started_at', '<=', startedBefore)
+      .execute();
+  }
+
+  async updateSession(adAccountId: string, sessionId: string, patch: Updateable<AudienceSessionTable>): Promise<void> {
+    await this.db
+      .updateTable('audience_sessions')
+      .set(patch)
+      .where('ad_account_id', '=', adAccountId)
+      .where('session_id', '=', sessionId)
+      .execute();
+  }
+
+  /**
+   * Durably records one accepted batch: the session's bookkeeping, the staged rows (if any), and
+   * the audience's timestamps, in one transaction — the request answers only after it commits.
+   */
+  async stage(input: {
+    session: { row: Insertable<AudienceSessionTable>; exists: boolean };
+    batches: NewUploadBatch[];
+    audience?: { id: string; patch: Updateable<CustomAudienceTable> };
+  }): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const s = input.session.row;
+      if (input.session.exists) {
+        const { ad_account_id, session_id, ...rest } = s;
+        await trx.updateTable('audience_sessions').set(rest).where('ad_account_id', '=', ad_account_id).where('session_id', '=', session_id).execute();
+      } else {
+        await trx.insertInto('audience_sessions').values(s).execute();
+      }
+      for (const b of input.batches) await trx.insertInto('upload_batches').values(b).execute();
+      if (input.audience) await trx.updateTable('custom_audiences').set(input.audience.patch).where('id', '=', input.audience.id).execute();
+    });
+  }
+
+  async enqueue(b: NewUploadBatch): Promise<void> {
+    await this.db.insertInto('upload_batches').values(b).execute();
+  }
+
+  // ---- the queue ----
+  async hasPending(audienceId: string): Promise<boolean> {
+    const r = await this.db.selectFrom('upload_batches').select('id').where('audience_id', '=', audienceId).limit(1).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  async pendingCount(audienceId?: string): Promise<{ batches: number; rows: number }> {
+    let q = this.db.selectFrom('upload_batches').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>(eb.ref('row_count')).as('r')]);
+    if (audienceId) q = q.where('audience_id', '=', audienceId);
+    const r = await q.executeTakeFirst();
+    return { batches: Number(r?.n ?? 0), rows: Number(r?.r ?? 0) };
+  }
+
+  /**
+   * Claims the oldest ready batch for `worker` (batches are processed in arrival order, which
+   * keeps an audience's adds, removes and replace commit in the order they were sent). A batch
+   * claimed by a worker that stopped answering for `staleMs` can be taken over. On PostgreSQL with
+   * several processes this becomes `… FOR UPDATE SKIP LOCKED` on the same columns.
+   */
+  async claimNext(worker: string, nowMs: number, staleMs: number): Promise<UploadBatch | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const next = await trx
+        .selectFrom('upload_batches')
+        .selectAll()
+        .where('ready_at_ms', '<=', nowMs)
+        .where((eb) => eb.or([eb('claimed_by', 'is', null), eb('claimed_by', '=', worker), eb('claimed_at', '<', nowMs - staleMs)]))
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (!next) return undefined;
+      await trx.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', '=', next.id).execute();
+      return { ...next, claimed_by: worker, claimed_at: nowMs };
+    });
+  }
+
+  async nextReadyAt(): Promise<number | undefined> {
+    const r = await this.db.selectFrom('upload_batches').select('ready_at_ms').orderBy('ready_at_ms').limit(1).executeTakeFirst();
+    return r ? Number(r.ready_at_ms) : undefined;
+  }
+
+  /** Live people with no key set yet, and key sets of people who are gone (both need a sync). */
+  async personKeyDrift(): Promise<{ missing: string[]; stale: string[] }> {
+    const missing = await this.db
+      .selectFrom('people')
+      .leftJoin('person_key_sets', 'person_key_sets.person_id', 'people.id')
+      .select('people.id')
+      .where('people.deleted', '=', 0)
+      .where('person_key_sets.person_id', 'is', null)
+      .execute();
+    const stale = await this.db
+      .selectFrom('person_key_sets')
+      .leftJoin('people', 'people.id', 'person_key_sets.person_id')
+      .select('person_key_sets.person_id')
+      .where((eb) => eb.or([eb('people.id', 'is', null), eb('people.deleted', '=', 1)]))
+      .execute();
+    return { missing: missing.map((r) => r.id), stale: stale.map((r) => r.person_id) };
+  }
+
+  /**
+   * A cheap fingerprint of the people and key-set tables: when it is unchanged since the last
+   * sync, nobody was added behind the events' back. SQLite: the largest rowids (O(log n)); new
+   * people raise the first, a cleared store drops the second. Elsewhere: the counts.
+   */
+  async peopleSignature(): Promise<string> {
+    if (this.dialect === 'sqlite') {
+      const r = await sql<{ p: number | null; k: number | null }>`select (select max(rowid) from people) as p, (select max(rowid) from person_key_sets) as k`.execute(this.db);
+      const row = r.rows[0];
+      return `${row?.p ?? 0}:${row?.k ?? 0}`;
+    }
+    const c = await this.countPeopleAndKeySets();
+    return `${c.people}:${c.keySets}`;
+  }
+
+  async countPeopleAndKeySets(): Promise<{ people: number; keySets: number }> {
+    const p = await this.db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted', '=', 0).executeTakeFirst();
+    const k = await this.db.selectFrom('person_key_sets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return { people: Number(p?.n ?? 0), keySets: Number(k?.n ?? 0) };
+  }
+
+  // ---- extern ids ----
+  async addExternId(adAccountId: string, externHash: Buffer, personId: string): Promise<void> {
+    await this.db
+      .insertInto('person_extern_ids')
+      .values({ ad_account_id: adAccountId, extern_hash: externHash, person_id: personId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  externIdsOf(personId: string): Promise<Array<{ ad_account_id: string; extern_hash: Buffer }>> {
+    return this.db.selectFrom('person_extern_ids').select(['ad_account_id', 'extern_hash']).where('person_id', '=', personId).execute();
+  }
+
+  listExternIds(): Promise<Array<{ ad_account_id: string; extern_hash: Buffer; person_id: string }>> {
+    return this.db.selectFrom('person_extern_ids').selectAll().orderBy('person_id').execute();
+  }
+
+  // ---- reads for the control surface ----
+  async rowCounts(audienceId: string): Promise<{ rows: number; matched: number }> {
+    const r = await this.db
+      .selectFrom('audience_rows')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.count<number>('person_id').as('m')])
+      .where('audience_id', '=', audienceId)
+      .executeTakeFirst();
+    return { rows: Number(r?.n ?? 0), matched: Number(r?.m ?? 0) };
+  }
+
+  /** Stored rows in row-hash order, from `after` (a row hash, hex), for paging the matches view. */
+  async pageRows(audienceId: string, limit: number, after?: Buffer): Promise<Array<{ row_hash: Buffer; keys: Buffer; person_id: string | null; match_type: number | null }>> {
+    let q = this.db.selectFrom('audience_rows').select(['row_hash', 'keys', 'person_id', 'match_type']).where('audience_id', '=', audienceId);
+    if (after) q = q.where('row_hash', '>', after);
+    return q.orderBy('row_hash').limit(limit).execute();
+  }
+}
