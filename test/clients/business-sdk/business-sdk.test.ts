@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBusinessSdkFlow } from '../flows/business-sdk.js';
-import { sha, type FlowInput, type FlowName, type FlowReport } from '../flows/data.js';
+import { newSessionId, sha, type FlowInput, type FlowName, type FlowReport } from '../flows/data.js';
 import { childReport, createAudienceDirect, DEMO, ensureAudiences, runChild, startClientServer, type ClientServer, type JournalEntry } from '../helpers.js';
 
 let server: ClientServer;
@@ -55,14 +55,15 @@ describe.each<Way>(['base-url', 'proxy'])('facebook-nodejs-business-sdk, way in:
 
   it('adds users with a multi-key schema in a session', async () => {
     const audienceId = await createAudienceDirect(server, `sdk add ${way}`);
-    const { report, sent } = await run(way, 'addUsers', { audienceId });
+    const sessionId = newSessionId();
+    const { report, sent } = await run(way, 'addUsers', { audienceId, sessionId });
     const data = report.data as Record<string, unknown>;
     expect(data).toMatchObject({ audience_id: audienceId, num_received: 3, num_invalid_entries: 0 });
-    expect(String(data.session_id)).toBe('9876543210');
+    expect(String(data.session_id)).toBe(String(sessionId));
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ method: 'POST', path: `/v24.0/${audienceId}/users`, status: 200, encodings: ['query', 'json'] });
     expect(sent[0].params.payload).toMatchObject({ schema: ['EMAIL', 'FN'], rows: 3 });
-    expect(sent[0].params.session).toMatchObject({ session_id: 9876543210, batch_seq: 1, last_batch_flag: true });
+    expect(sent[0].params.session).toMatchObject({ session_id: sessionId, batch_seq: 1, last_batch_flag: true });
   });
 
   it('removes 10,000 users with a DELETE whose payload rides in the query string', async () => {

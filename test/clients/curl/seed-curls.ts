@@ -54,8 +54,7 @@ https://graph.facebook.com/v10.0/{person-id}/`,
        ]
      }' \
   -F 'access_token=<ACCESS_TOKEN>' \
-  https://graph.facebook.com/v20.0/<CUSTOM_AUDIENCE_ID>/users
-If you want to learn how to use the Graph API, read our Using Graph API guide.`,
+  https://graph.facebook.com/v20.0/<CUSTOM_AUDIENCE_ID>/users`,
   },
   {
     source: 'post users v21.0 (Custom Audience Users edge, v21.0)',
@@ -85,8 +84,7 @@ If you want to learn how to use the Graph API, read our Using Graph API guide.`,
        ]
      }' \
   -F 'access_token=<ACCESS_TOKEN>' \
-  https://graph.facebook.com/v21.0/<CUSTOM_AUDIENCE_ID>/users
-Se quiser saber como usar a Graph API, leia nosso guia sobre Como usar a Graph API.`,
+  https://graph.facebook.com/v21.0/<CUSTOM_AUDIENCE_ID>/users`,
   },
   {
     source: 'post users v10.0 (User node reference, v10.0)',
@@ -116,7 +114,6 @@ Se quiser saber como usar a Graph API, leia nosso guia sobre Como usar a Graph A
 ]
 }' \
 -F 'access_token=<ACCESS_TOKEN>' \
-https://graph.facebook.com/v10.0/<CUSTOM_AUDIENCE_ID>/users
-Parameter | Description |`,
+https://graph.facebook.com/v10.0/<CUSTOM_AUDIENCE_ID>/users`,
   },
 ];

@@ -4,7 +4,7 @@
  * the proxy the SDK runs untouched with HTTPS_PROXY and NODE_EXTRA_CA_CERTS.
  */
 import bizSdk, { type AbstractCrudObject, type APIResponse } from 'facebook-nodejs-business-sdk';
-import { emailHashes, multiKeyRows, type FlowInput, type FlowName, type FlowReport } from './data.js';
+import { emailHashes, multiKeyRows, newSessionId, type FlowInput, type FlowName, type FlowReport } from './data.js';
 
 const { FacebookAdsApi, User, AdAccount, CustomAudience, FacebookAdsApiBatch } = bizSdk;
 
@@ -46,7 +46,7 @@ export async function runBusinessSdkFlow(flow: FlowName, input: FlowInput): Prom
     case 'addUsers': {
       const res = await new CustomAudience(input.audienceId as string).createUser([], {
         payload: { schema: ['EMAIL', 'FN'], data: multiKeyRows() },
-        session: { session_id: 9876543210, batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
+        session: { session_id: input.sessionId ?? newSessionId(), batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
       });
       return { data: res.exportAllData() };
     }

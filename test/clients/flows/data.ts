@@ -33,6 +33,8 @@ export interface FlowInput {
   audienceId?: string;
   /** Rows for the large removal. */
   removeCount?: number;
+  /** The upload session of the add flow: unique per audience within an ad account. */
+  sessionId?: number;
   /** For the paging flow. */
   pageSize?: number;
   /** Base URL for clients with a hook (base-URL way); absent when the client comes through the proxy. */
@@ -42,6 +44,11 @@ export interface FlowInput {
 
 /** What a flow reports back: what the client received, as plain JSON. */
 export type FlowReport = Record<string, unknown>;
+
+/** A fresh upload session id (Graph wants them unique within an ad account). */
+export function newSessionId(): number {
+  return 1_000_000_000 + Math.floor(Math.random() * 8_000_000_000);
+}
 
 export const FLOWS = ['me', 'createAudience', 'addUsers', 'removeUsers', 'listAudiences', 'batch', 'error'] as const;
 export type FlowName = (typeof FLOWS)[number];

@@ -5,7 +5,7 @@
  * arrays (`fields: [...]`) go as JSON, DELETE parameters ride in the query string.
  */
 import { createRequire } from 'node:module';
-import { emailHashes, multiKeyRows, type FlowInput, type FlowName, type FlowReport } from './data.js';
+import { emailHashes, multiKeyRows, newSessionId, type FlowInput, type FlowName, type FlowReport } from './data.js';
 
 type Body = Record<string, any>; // any: fb hands back the body as Graph sent it
 
@@ -35,7 +35,7 @@ export async function runFbFlow(flow: FlowName, input: FlowInput): Promise<FlowR
       return {
         res: await fb.api(`${input.audienceId as string}/users`, 'post', {
           payload: { schema: ['EMAIL', 'FN'], data: multiKeyRows() },
-          session: { session_id: 7654321, batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
+          session: { session_id: input.sessionId ?? newSessionId(), batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
         }),
       };
     case 'removeUsers':

@@ -4,7 +4,7 @@
  * deletes as `POST ?method=delete`, and `paging.next` fetched as given.
  */
 import * as graph from 'fbgraph';
-import { emailHashes, multiKeyRows, type FlowInput, type FlowName, type FlowReport } from './data.js';
+import { emailHashes, multiKeyRows, newSessionId, type FlowInput, type FlowName, type FlowReport } from './data.js';
 
 type Body = Record<string, any>; // any: fbgraph hands back the body as Graph sent it
 
@@ -33,7 +33,7 @@ export async function runFbgraphFlow(flow: FlowName, input: FlowInput): Promise<
           `${input.audienceId as string}/users`,
           {
             payload: { schema: ['EMAIL', 'FN'], data: multiKeyRows() },
-            session: { session_id: 1234567, batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
+            session: { session_id: input.sessionId ?? newSessionId(), batch_seq: 1, last_batch_flag: true, estimated_num_total: 3 },
           },
           cb,
         ),
