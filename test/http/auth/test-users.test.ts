@@ -107,7 +107,7 @@ describe('listing', () => {
     const next = new URL(page1.body.paging.next);
     expect(next.pathname).toBe(`/v21.0/${app.body.id}/accounts`);
     expect(next.searchParams.get('type')).toBe('test-users');
-    const page2 = await fetch(page1.body.paging.next).then((r) => r.json());
+    const page2 = (await fetch(page1.body.paging.next).then((r) => r.json())) as { data: Array<{ id: string; access_token?: string }> };
     expect(page2.data).toHaveLength(2);
     const all = [...page1.body.data, ...page2.data];
     expect(all.map((i: { id: string }) => i.id).sort()).toEqual(expect.arrayContaining(made.sort()));
