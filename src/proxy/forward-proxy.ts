@@ -9,7 +9,7 @@
  * Paging links stay on the host the client asked for: requests from a tunnel arrive on a TLS
  * socket (so the protocol reads `https`) with `Host: graph.facebook.com`.
  */
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
@@ -42,8 +42,8 @@ function sendJson(reply: FastifyReply, status: number, body: unknown): void {
   reply.code(status).header('content-type', 'application/json; charset=UTF-8').header('cache-control', 'no-store').send(JSON.stringify(body));
 }
 
-function refusalBody(message: string): string {
-  return JSON.stringify({ error: { message, type: 'LocalgraphProxyException', code: 403 } });
+function refusalBody(message: string, code = 403): string {
+  return JSON.stringify({ error: { message, type: 'LocalgraphProxyException', code } });
 }
 
 function refusalText(host: string, port: number): string {
@@ -199,16 +199,22 @@ export function installProxyMode(app: FastifyInstance, services: Services): Forw
     socket.on('error', () => socket.destroy());
     const target = parseHostPort(req.url ?? '', 443);
     const refuse = (status: number, reason: string, body: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\n` +
-        `content-type: application/json; charset=UTF-8\r\nx-localgraph-proxy: refused\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const head = [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+        'content-type: application/json; charset=UTF-8',
+        'x-localgraph-proxy: refused',
+        `content-length: ${Buffer.byteLength(body)}`,
+        'connection: close',
+      ];
+      socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
       log.add({ kind: 'refused', host: target?.host ?? String(req.url), port: target?.port ?? 0, reason });
     };
     if (!target) {
-      refuse(400, 'CONNECT target is not host:port', refusalBody(`CONNECT needs host:port, got "${req.url}"`));
+      refuse(400, 'CONNECT target is not host:port', refusalBody(`CONNECT needs host:port, got "${req.url}"`, 400));
       return;
     }
     if (closing) {
-      refuse(503, 'server closing', refusalBody('localgraph is shutting down'));
+      refuse(503, 'server closing', refusalBody('localgraph is shutting down', 503));
       return;
     }
     if (!isGraphHost(target.host) || (target.port !== 443 && target.port !== 80)) {
