@@ -59,8 +59,8 @@ export const adAccountType: NodeType<AdAccount> = {
     customaudiences: {
       async list(a, ctx): Promise<EdgeList<unknown>> {
         await ctx.services.limits.chargeBusinessUseCase(ctx, a.id, 'custom_audience');
-        const items = [];
-        for (const ca of await ctx.services.store.audiences.listAudiences(a.id)) items.push(await audienceView(ctx, ca, a));
+        const pending = await ctx.services.store.audiences.pendingAudiences();
+        const items = (await ctx.services.store.audiences.listAudiences(a.id)).map((ca) => audienceView(ca, a, pending.has(ca.id)));
         return { items, itemType: audienceType as NodeType<unknown> };
       },
       async create(a, ctx: GraphContext) {

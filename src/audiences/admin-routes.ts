@@ -33,9 +33,10 @@ function badRequest(reply: FastifyReply, message: string): void {
 
 async function summary(services: Services, id: string): Promise<Record<string, unknown> | undefined> {
   const repo = services.store.audiences;
+  // The queue first, then the audience (see audienceView): never "done" with an old count.
+  const pending = await repo.pendingCount(id);
   const a = await repo.getAudience(id);
   if (!a) return undefined;
-  const pending = await repo.pendingCount(id);
   const counts = await repo.rowCounts(id);
   const state = deriveState(a, pending.batches > 0);
   return {

@@ -24,9 +24,22 @@ export interface AudienceView {
   state: DerivedState;
 }
 
-export async function audienceView(ctx: GraphContext, a: CustomAudience, account: AdAccount): Promise<AudienceView> {
-  const pending = await ctx.services.store.audiences.hasPending(a.id);
+/**
+ * `pending` must be read before `a`: the matcher deletes a finished batch and publishes the count
+ * in one transaction, so reading in this order never shows "done" with the old count.
+ */
+export function audienceView(a: CustomAudience, account: AdAccount, pending: boolean): AudienceView {
   return { a, account, state: deriveState(a, pending) };
+}
+
+/** Reads one audience with its derived state, consistently (see audienceView). */
+export async function readAudienceView(ctx: GraphContext, id: string, account?: AdAccount): Promise<AudienceView | undefined> {
+  const repo = ctx.services.store.audiences;
+  const pending = await repo.hasPending(id);
+  const a = await repo.getAudience(id);
+  if (!a) return undefined;
+  const acct = account ?? (await ctx.services.store.world.getAdAccount(a.ad_account_id));
+  return acct ? audienceView(a, acct, pending) : undefined;
 }
 
 const statusType = structType<Record<string, unknown>>('CustomAudienceStatus', ['code', 'description']);
@@ -60,13 +73,14 @@ export const audienceType: NodeType<AudienceView> = {
   type: 'customaudience',
   graphName: 'CustomAudience',
   async load(id, ctx) {
-    const a = await ctx.services.store.audiences.getAudience(id);
-    if (!a) return undefined;
-    const account = await ctx.services.store.world.getAdAccount(a.ad_account_id);
-    if (!account) return undefined;
+    const view = await readAudienceView(ctx, id);
+    if (!view) return undefined;
+    const { a, account } = view;
     await requireAdAccountAccess(ctx, account, ctx.method === 'GET' ? 'read' : 'write');
-    await ctx.services.limits.chargeBusinessUseCase(ctx, a.ad_account_id, 'custom_audience');
-    return audienceView(ctx, a, account);
+    // The real POST /users answered with x-ad-account-usage only; the other calls with both headers.
+    const addingUsers = ctx.method === 'POST' && ctx.path[1] === 'users';
+    await ctx.services.limits.chargeBusinessUseCase(ctx, a.ad_account_id, 'custom_audience', addingUsers ? { headers: ['ad_account'] } : undefined);
+    return view;
   },
   idOf: (v) => v.a.id,
   defaultFields: () => ['id'],
@@ -171,8 +185,8 @@ async function withReadAfterWrite(v: AudienceView, ctx: GraphContext, write: () 
   const answer = await write();
   const fields = ctx.fields();
   if (!fields) return answer;
-  const fresh = await ctx.services.store.audiences.getAudience(v.a.id);
+  const fresh = await readAudienceView(ctx, v.a.id, v.account);
   if (!fresh) return answer;
-  const node = await renderNode(audienceType, await audienceView(ctx, fresh, v.account), fields, ctx);
+  const node = await renderNode(audienceType, fresh, fields, ctx);
   return { ...answer, ...node };
 }

@@ -89,7 +89,7 @@ export async function createAudience(account: AdAccount, ctx: GraphContext): Pro
   const fields = ctx.fields();
   if (!fields) return { id };
   // Read-after-write: imported late to keep create.ts free of a cycle with the node module.
-  const { audienceType, audienceView } = await import('./audience-node.js');
-  const a = await store.audiences.getAudience(id);
-  return a ? { id, ...(await renderNode(audienceType, await audienceView(ctx, a, account), fields, ctx)) } : { id };
+  const { audienceType, readAudienceView } = await import('./audience-node.js');
+  const view = await readAudienceView(ctx, id, account);
+  return view ? { id, ...(await renderNode(audienceType, view, fields, ctx)) } : { id };
 }

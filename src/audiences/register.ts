@@ -4,6 +4,7 @@
  * closes) and the listeners that keep audiences in step with people.
  */
 import { adminRouteRegistrars } from '../admin/routes.js';
+import { ACTIVE_CUSTOM_AUDIENCES, type ActiveCounter } from '../ratelimit/limiter.js';
 import type { NodeType, Registry } from '../graph/registry.js';
 import type { Services } from '../server/services.js';
 import { adAccountType } from '../adaccounts/adaccount-node.js';
@@ -27,6 +28,9 @@ export function registerAudiences(registry: Registry, services: Services): void 
   const people = new PeopleSync(services);
   const worker = new MatchWorker(services, people);
   setAudienceServices(services, { worker, people });
+  // The custom_audience budget grows with the account's audiences ("+ 40 * Number of Active custom audiences").
+  const activeAudiences: ActiveCounter = async (adAccountId) => (await services.store.audiences.listAudiences(adAccountId.replace(/^act_/, ''))).length;
+  services.extensions.set(ACTIVE_CUSTOM_AUDIENCES, activeAudiences);
   services.events.on('person.changed', async (e) => {
     await people.personChanged(e.personId);
     worker.notify();
