@@ -179,6 +179,9 @@ export async function adAccounts(ctx: GraphContext, u: UserView, scope: AdAccoun
     if (!a) continue;
     if (scope === 'personal' && a.business_id) continue;
     if (scope === 'assigned' && !a.business_id) continue;
+    // Reading an ad account is an Ads Management call: it counts against the account's
+    // business-use-case budget and answers 80004 once that is spent.
+    await ctx.services.limits.chargeBusinessUseCase(ctx, a.id, 'ads_management');
     const business = a.business_id ? await w.getBusiness(a.business_id) : undefined;
     const tasks = list(link.tasks);
     out.push({
