@@ -113,6 +113,8 @@ async function stageUsers(ctx: GraphContext, a: CustomAudience, op: UsersOp, par
     const patch = {
       time_updated: now,
       ...(a.data_source_type === 'UNKNOWN' ? { data_source_type: ds.type, data_source_sub_type: ds.sub } : {}),
+      // A new upload is the "next operation" after a failed replace: 415 gives way to 441, then 200.
+      ...(a.replace_state === 'failed' ? { replace_state: null } : {}),
     };
     await repo.stage({
       session: { row: decision.row, exists: decision.exists },

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL, NOBODY_EMAIL, audience, count, createAudience, settled, users } from './audience-helpers.js';
+
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(() => s.close());
+
+const rows = (emails: string[]) => ({ schema: ['EMAIL'], data: emails.map((e) => [e]) });
+const replace = (id: string, emails: string[], session: Record<string, unknown>) => users(s, id, { edge: 'usersreplace', payload: rows(emails), session });
+
+async function matchedPeople(id: string): Promise<string[]> {
+  const m = await s.admin(`/_localgraph/audiences/${id}/matches`);
+  return m.body.data.filter((r: any) => r.matched).map((r: any) => r.matched.person).sort(); // any: admin JSON
+}
+
+describe('POST /{custom_audience_id}/usersreplace', () => {
+  it('replaces the audience with exactly the uploaded set, reading 414 while the session runs', async () => {
+    const id = await createAudience(s);
+    await users(s, id, { payload: rows([ALICE_EMAIL, BOB_EMAIL, NOBODY_EMAIL]) });
+    expect(await count(s, id)).toBe(2);
+    const first = await replace(id, [BOB_EMAIL], { session_id: 11, batch_seq: 1, last_batch_flag: false });
+    expect(first.body).toMatchObject({ audience_id: id, session_id: '11', num_received: 1 });
+    expect((await audience(s, id)).operation_status.code).toBe(414);
+    // /users edits wait for the replace to end.
+    const blocked = await users(s, id, { payload: rows([ALICE_EMAIL]) });
+    expect(blocked.body.error).toMatchObject({ code: 2650, error_subcode: 1870145 });
+    await replace(id, [CAROL_EMAIL], { session_id: 11, batch_seq: 2, last_batch_flag: true });
+    const done = await settled(s, id, 'approximate_count_lower_bound');
+    expect(done.operation_status.code).toBe(200);
+    expect(done.approximate_count_lower_bound).toBe(2);
+    expect(await matchedPeople(id)).toEqual(['bob', 'carol']);
+    expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(2);
+  });
+
+  it('refuses a session that does not start at batch_seq 1 (1870147)', async () => {
+    const id = await createAudience(s);
+    const res = await replace(id, [ALICE_EMAIL], { session_id: 12, batch_seq: 2 });
+    expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870147, error_user_title: 'Invalid Upload Batch for Replace' });
+  });
+
+  it('refuses batches after the last one (1870159)', async () => {
+    const id = await createAudience(s);
+    await replace(id, [ALICE_EMAIL], { session_id: 13, batch_seq: 1, last_batch_flag: true });
+    const res = await replace(id, [BOB_EMAIL], { session_id: 13, batch_seq: 2 });
+    expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870159, error_user_title: 'Replace Session Finished' });
+  });
+
+  it('refuses a second replace while one runs (1870145)', async () => {
+    const id = await createAudience(s);
+    await replace(id, [ALICE_EMAIL], { session_id: 14, batch_seq: 1 });
+    const res = await replace(id, [BOB_EMAIL], { session_id: 15, batch_seq: 1 });
+    expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870145 });
+  });
+
+  it('refuses a schema change mid-session (1870148)', async () => {
+    const id = await createAudience(s);
+    await replace(id, [ALICE_EMAIL], { session_id: 16, batch_seq: 1 });
+    const res = await users(s, id, { edge: 'usersreplace', payload: { schema: ['EMAIL', 'FN'], data: [[BOB_EMAIL, '']] }, session: { session_id: 16, batch_seq: 2 } });
+    expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870148 });
+  });
+
+  it('needs a session', async () => {
+    const id = await createAudience(s);
+    const res = await users(s, id, { edge: 'usersreplace', payload: rows([ALICE_EMAIL]) });
+    expect(res.body.error.code).toBe(100);
+    expect(res.body.error.message).toContain('session');
+  });
+
+  it('after 90 minutes keeps what was uploaded, reads 415, and refuses later batches (1870158)', async () => {
+    const id = await createAudience(s);
+    await users(s, id, { payload: rows([ALICE_EMAIL, BOB_EMAIL]) });
+    expect(await count(s, id)).toBe(2);
+    await replace(id, [CAROL_EMAIL], { session_id: 17, batch_seq: 1 });
+    await s.admin('/_localgraph/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: 91 * 60 }) });
+    const late = await replace(id, [ALICE_EMAIL], { session_id: 17, batch_seq: 2 });
+    expect(late.body.error).toMatchObject({ code: 2650, error_subcode: 1870158, error_user_title: 'Replace Session Timed Out' });
+    let a = await audience(s, id);
+    for (let i = 0; i < 2000 && a.operation_status.code !== 415; i++) {
+      await new Promise((r) => setImmediate(r));
+      a = await audience(s, id);
+    }
+    expect(a.operation_status.code).toBe(415);
+    expect(a.approximate_count_lower_bound).toBe(1);
+    expect(await matchedPeople(id)).toEqual(['carol']);
+    // The next successful upload clears the failed state.
+    await users(s, id, { payload: rows([ALICE_EMAIL]) });
+    expect((await settled(s, id)).operation_status.code).toBe(200);
+  });
+
+  it('refuses a replace on a flagged audience with 1713230', async () => {
+    const id = await createAudience(s);
+    await s.admin(`/_localgraph/audiences/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ operation_status: 471 }) });
+    const res = await replace(id, [ALICE_EMAIL], { session_id: 18, batch_seq: 1 });
+    expect(res.body.error).toMatchObject({ code: 100, error_subcode: 1713230 });
+  });
+});
