@@ -9,7 +9,7 @@ import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../../src/server/start.js';
-import { curl, DEMO, startClientServer, type ClientServer } from '../helpers.js';
+import { curl, DEMO, ensureAudiences, startClientServer, type ClientServer } from '../helpers.js';
 
 let server: ClientServer;
 
@@ -95,6 +95,29 @@ describe('curl through --proxy with --cacert', () => {
     const [body, status] = refused.stdout.split('\n');
     expect(status).toBe('403');
     expect(JSON.parse(body).error.message).toMatch(/only the Graph API hosts/);
+  });
+
+  it('serves an https absolute-form request sent in clear (older axios) with paging links on https://graph.facebook.com', async () => {
+    const { default: http } = await import('node:http');
+    await ensureAudiences(server, 2);
+    const proxy = new URL(server.url);
+    const path = `https://graph.facebook.com/v24.0/act_${DEMO.adAccountId}/customaudiences?fields=id&limit=1&access_token=${DEMO.aliceToken}`;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: proxy.hostname, port: proxy.port, method: 'GET', path, headers: { host: 'graph.facebook.com' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const page = JSON.parse(body);
+    expect(Array.isArray(page.data)).toBe(true);
+    expect(page.data).toHaveLength(1);
+    expect(page.paging.next.startsWith(`https://graph.facebook.com/v24.0/act_${DEMO.adAccountId}/customaudiences?`)).toBe(true);
+    const log = await server.admin('/_localgraph/proxy?limit=1');
+    expect(log.body.data[0]).toMatchObject({ kind: 'absolute-form', host: 'graph.facebook.com', port: 443 });
   });
 
   it('keeps plain base-URL calls working on the same port', async () => {
