@@ -104,10 +104,11 @@ export class UserContentRepo {
       .where('id', '=', id)
       .execute();
   }
-  async deletePersonContent(personId: string): Promise<string[]> {
-    const ids = await this.db.selectFrom('user_content').select('id').where('person_id', '=', personId).execute();
+  /** Deletes a person's items; answers what was deleted so registered ids can be dropped too. */
+  async deletePersonContent(personId: string): Promise<Array<{ id: string; kind: string }>> {
+    const rows = await this.db.selectFrom('user_content').select(['id', 'kind']).where('person_id', '=', personId).execute();
     await this.db.deleteFrom('user_content').where('person_id', '=', personId).execute();
-    return ids.map((r) => r.id);
+    return rows;
   }
 
   // ---- business memberships ----

@@ -18,6 +18,7 @@
 import { registerFixtureSection, type LoadContext } from '../fixtures/sections.js';
 import type { Store } from '../storage/store.js';
 import type { ContentRow } from '../storage/user-content.js';
+import { isContentNodeKind } from './content-nodes.js';
 import { businessUserId, contentItemId } from './derived-ids.js';
 import { toUnixSeconds } from './graph-time.js';
 
@@ -107,6 +108,8 @@ async function insertItems(
       const msg = e instanceof Error ? e.message : String(e);
       ctx.fail(`${path}[${i}].id`, /UNIQUE|duplicate|unique/i.test(msg) ? `duplicates the item id ${itemId}` : msg);
     }
+    // Albums, photos, posts and videos are nodes of their own (`GET /{album-id}`).
+    if (isContentNodeKind(kind)) await ctx.store.world.register(itemId, kind);
     if (kind === 'album' && Array.isArray(photos)) {
       await insertItems(ctx, personKey, personId, 'photo', photos as Item[], `${path}[${i}].photos`, { id: itemId, key: `album${i}` });
     }

@@ -9,6 +9,7 @@ import {
   permissionsError,
 } from '../graph/errors/catalogue.js';
 import type { GraphContext } from '../graph/context.js';
+import { isContentNodeKind } from './content-nodes.js';
 import type { UserView } from './user-view.js';
 import { writerOf } from './writer.js';
 
@@ -33,7 +34,9 @@ async function removePerson(ctx: GraphContext, personId: string): Promise<void> 
     await w.updatePerson(personId, { deleted: 1, updated_time: ctx.services.clock.nowSeconds() });
     for (const au of await w.listAppUsersOfPerson(personId)) await w.unregister(au.asid);
     await w.invalidatePersonTokens(personId, 'deleted');
-    await tx.userContent.deletePersonContent(personId);
+    for (const item of await tx.userContent.deletePersonContent(personId)) {
+      if (isContentNodeKind(item.kind)) await w.unregister(item.id);
+    }
     await tx.userContent.removeMemberships(personId);
     await tx.userContent.removeBlocksOfPerson(personId);
   });

@@ -14,6 +14,7 @@ import type { GraphContext } from '../graph/context.js';
 import type { NodeType, Registry } from '../graph/registry.js';
 import { registerPageNode, loadPageNode } from '../pages/page-node.js';
 import { leaveBusiness } from './business-membership.js';
+import { registerContentNodes } from './content-nodes.js';
 import { postGameItem } from './game-items.js';
 import { registerProfilePicRoute } from './picture.js';
 import { deleteUser } from './user-delete.js';
@@ -92,6 +93,7 @@ export function registerUserCore(registry: Registry): void {
   registry.addType(userType);
   registry.me = resolveMe;
   registerPageNode(registry);
+  registerContentNodes(registry);
   registerUserContentSection();
   registerProfilePicRoute();
 }

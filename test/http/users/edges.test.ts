@@ -89,6 +89,27 @@ describe('edge contents', () => {
     expect(r.body.albums.paging.next).toContain(`/v21.0/${U.doraAsid}/albums?`);
   });
 
+  it("follows a nested edge's next link to the item's own edge", async () => {
+    const r = await s.call(`/v21.0/me?${q({ fields: 'albums.limit(1){photos.limit(1){name}}', access_token: U.doraToken })}`);
+    const next = new URL(r.body.albums.data[0].photos.paging.next);
+    const page2 = await s.call(next.pathname + next.search);
+    expect(page2.status, JSON.stringify(page2.body)).toBe(200);
+    expect(page2.body.data).toEqual([{ name: 'Valley', id: '5002000000000002' }]);
+  });
+
+  it('reads albums, photos, posts and videos as nodes of their own, for their owner and app only', async () => {
+    const album = await s.call(`/v21.0/5001000000000001?access_token=${U.doraToken}`);
+    expect(album.body).toEqual({ created_time: '2024-02-01T10:00:00+0000', name: 'Alps', id: '5001000000000001' });
+    const photo = await s.call(`/v21.0/5002000000000002?${q({ fields: 'name,album', access_token: DEMO.appToken })}`);
+    expect(photo.body).toEqual({ name: 'Valley', album: { name: 'Alps', id: '5001000000000001' }, id: '5002000000000002' });
+    const post = await s.call(`/v21.0/${U.doraAsid}_6001000000000001?access_token=${U.doraToken}`);
+    expect(post.body).toMatchObject({ message: 'Off to the Alps' });
+    const video = await s.call(`/v21.0/6002000000000001?access_token=${U.doraToken}`);
+    expect(video.body).toMatchObject({ description: 'Tagged clip', id: '6002000000000001' });
+    const stranger = await s.call(`/v21.0/5001000000000001?access_token=${DEMO.aliceToken}`);
+    expect(stranger.body.error).toMatchObject({ code: 100, error_subcode: 33 });
+  });
+
   it('pages with cursors: next leads to the following item, previous back', async () => {
     const first = await me('albums', { limit: '1' });
     expect(first.body.data.map((a: { name: string }) => a.name)).toEqual(['Alps']);
