@@ -84,17 +84,23 @@ export async function registerAdminRoutes(app: FastifyInstance, services: Servic
     if (!guard(req, reply)) return;
     try {
       const b = (jsonBody(req) ?? {}) as { advance_seconds?: number; set?: string; reset?: boolean };
-      if (b.reset) clock.setOffset(0);
+      let offset = clock.offsetMs();
+      if (b.reset) offset = 0;
       if (typeof b.advance_seconds === 'number') {
         if (b.advance_seconds < 0) throw new GraphError({ code: 100, message: '(#100) The clock only moves forward: advance_seconds must be >= 0' });
-        clock.setOffset(clock.offsetMs() + b.advance_seconds * 1000);
+        offset += b.advance_seconds * 1000;
       }
       if (typeof b.set === 'string') {
         const target = Date.parse(b.set);
         if (Number.isNaN(target)) throw new GraphError({ code: 100, message: `(#100) "${b.set}" is not a date` });
-        clock.setOffset(target - Date.now());
+        offset = target - Date.now();
       }
-      await store.world.setMeta('clock_offset_ms', String(clock.offsetMs()));
+      // Stored first, then applied: a shared clock's background read that began before the write
+      // could otherwise put the old offset back after we set the new one.
+      await store.world.setMeta('clock_offset_ms', String(offset));
+      clock.setOffset(offset);
+      const shared = clock as { refresh?: () => Promise<void> };
+      if (typeof shared.refresh === 'function') await shared.refresh();
       sendJson(reply, 200, { now: new Date(clock.now()).toISOString(), unix: clock.nowSeconds(), offset_seconds: clock.offsetMs() / 1000 });
     } catch (e) {
       sendError(reply, e);
