@@ -30,7 +30,8 @@ export async function viewerOf(ctx: GraphContext, u: UserView): Promise<Viewer> 
   const p = await ctx.optionalAuth();
   if (!p) return { kind: 'none', scopes: NOTHING };
   if (p.kind === 'user' && p.person?.id === u.person.id) return { kind: 'self', scopes: p.scopes };
-  if (p.kind === 'app' && p.app.id === u.appUser.app_id) {
+  // Once the person removed the app, its token reads no more than a stranger's.
+  if (p.kind === 'app' && p.app.id === u.appUser.app_id && u.appUser.removed === 0) {
     // An app token reads what the person granted the app, as the app's server would.
     return { kind: 'app', scopes: new Set(['public_profile', ...parseList(u.appUser.granted)]) };
   }
