@@ -21,9 +21,17 @@ export class SharedClock extends OffsetClock {
   private inFlight: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Bumped by every local move: a read that began before one must not undo it. */
+  private localMoves = 0;
 
   constructor(private readonly source: OffsetSource) {
     super();
+  }
+
+  /** A move made here (the control surface), stored by the caller right after. */
+  override setOffset(ms: number): void {
+    this.localMoves++;
+    super.setOffset(ms);
   }
 
   /** Reads the stored offset; resolves once a read that began after this call has finished. */
@@ -59,10 +67,13 @@ export class SharedClock extends OffsetClock {
   }
 
   private async readOnce(): Promise<void> {
+    const movesBefore = this.localMoves;
     const v = await this.source.getMeta(CLOCK_META_KEY);
+    // The clock was moved here while the read was under way: the value read may predate it.
+    if (this.localMoves !== movesBefore) return;
     // A reset clears `meta`; like the single-process clock, the offset then stays where it was.
     if (v === undefined) return;
     const ms = Number(v);
-    if (Number.isFinite(ms)) this.setOffset(ms);
+    if (Number.isFinite(ms)) super.setOffset(ms);
   }
 }

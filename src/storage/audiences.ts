@@ -10,6 +10,8 @@ import type { Database } from './schema.js';
 import type { AudienceSessionTable, AudienceTables, CustomAudienceTable, UploadBatchTable } from './audiences-schema.js';
 import { KyselyAudienceRows } from './audiences-rows-kysely.js';
 import { SqliteAudienceRows } from './audiences-rows-sqlite.js';
+import { PostgresAudienceRows } from './postgres-audience-rows.js';
+import { claimNextPostgres } from './postgres-queue.js';
 import type { AudienceRowStore } from './audiences-rows.js';
 
 export type CustomAudience = Selectable<CustomAudienceTable>;
@@ -41,7 +43,11 @@ export class AudienceRepo {
   get rows(): AudienceRowStore {
     if (!this.rowStore) {
       const raw = this.dialect === 'sqlite' ? RAW.get(this.db) : undefined;
-      this.rowStore = raw ? new SqliteAudienceRows(raw) : new KyselyAudienceRows(this.db, this.dialect);
+      this.rowStore = raw
+        ? new SqliteAudienceRows(raw)
+        : this.dialect === 'postgres'
+          ? new PostgresAudienceRows(this.db)
+          : new KyselyAudienceRows(this.db, this.dialect);
     }
     return this.rowStore;
   }
@@ -189,6 +195,8 @@ export class AudienceRepo {
    * several processes this becomes `… FOR UPDATE SKIP LOCKED` on the same columns.
    */
   async claimNext(worker: string, nowMs: number, staleMs: number): Promise<UploadBatch | undefined> {
+    // Several processes, one matcher each: SKIP LOCKED, head batch of each audience (postgres-queue.ts).
+    if (this.dialect === 'postgres') return claimNextPostgres(this.db, worker, nowMs, staleMs);
     return this.db.transaction().execute(async (trx) => {
       const next = await trx
         .selectFrom('upload_batches')

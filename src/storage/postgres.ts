@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql, type Kysely as K } from 'kysely';
+import { Kysely, sql, type Kysely as K } from 'kysely';
 import pg from 'pg';
 import { migrate } from './migrate.js';
+import { ScopedPostgresDialect } from './postgres-introspector.js';
 import { PgAdvisoryLocks } from './postgres-locks.js';
 import type { Database } from './schema.js';
 import { Store } from './store.js';
@@ -59,7 +60,7 @@ export async function openPostgresStore(url: string, schema?: string): Promise<S
   // An idle client losing its connection (PostgreSQL restarted) emits 'error' on the pool;
   // unhandled, that would crash the process. The next query simply opens a new connection.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new ScopedPostgresDialect({ pool }) });
   const locks = new PgAdvisoryLocks(db, target.schema ?? 'public');
   try {
     await locks.exclusive('startup', async () => {

@@ -60,6 +60,10 @@ export async function startTestServer(overrides: Partial<ServerConfig> = {}): Pr
     let dropped: Promise<void> | undefined;
     server.close = () => (dropped ??= closeServer().finally(() => dropPostgresSchema(databaseUrl, pgSchema)));
   }
+  // LOCALGRAPH_TEST_LOG_ERRORS=1 prints what a 500 hides (tests run with logging off).
+  if (process.env.LOCALGRAPH_TEST_LOG_ERRORS) {
+    (server.services.log as unknown as { error: (...a: unknown[]) => void }).error = (...a: unknown[]) => console.error('localgraph error:', ...a);
+  }
   const call: TestServer['call'] = async (path, init) => {
     const res = await fetch(server.url + path, init);
     const text = await res.text();

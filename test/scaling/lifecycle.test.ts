@@ -133,3 +133,47 @@ describe('processes sharing one PostgreSQL schema', () => {
     expect(after.unix - before).toBeGreaterThanOrEqual(86_400 * 3);
   });
 });
+
+describe('SharedClock', () => {
+  it('keeps a local move when a read that started before it returns the old value', async () => {
+    const { SharedClock } = await import('../../src/scaling/shared-clock.js');
+    let stored = '5000';
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const clock = new SharedClock({
+      getMeta: async () => {
+        const v = stored;
+        await gate;
+        return v;
+      },
+    });
+    const reading = clock.refresh();
+    clock.setOffset(0);
+    stored = '0';
+    release();
+    await reading;
+    expect(clock.offsetMs()).toBe(0);
+  });
+
+  it('makes a caller that arrives during a read wait for a fresh one', async () => {
+    const { SharedClock } = await import('../../src/scaling/shared-clock.js');
+    let stored = '1000';
+    let reads = 0;
+    const clock = new SharedClock({
+      getMeta: async () => {
+        reads++;
+        const v = stored;
+        await new Promise((r) => setTimeout(r, 20));
+        return v;
+      },
+    });
+    const first = clock.refresh();
+    stored = '2000';
+    const second = clock.refresh();
+    const third = clock.refresh();
+    await Promise.all([first, second, third]);
+    expect(clock.offsetMs()).toBe(2000);
+    // The two late callers shared one extra read.
+    expect(reads).toBe(2);
+  });
+});

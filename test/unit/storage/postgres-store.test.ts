@@ -87,6 +87,47 @@ describe('openPostgresStore', () => {
   });
 });
 
+describe('neighbours in the same database', () => {
+  it('migrates and resets while other runs create and drop their schemas around it', async () => {
+    let churning = true;
+    const churn = (async () => {
+      while (churning) {
+        const s = freshSchemaName('lgx');
+        const st = await openPostgresStore(PG_URL, s);
+        await st.close();
+        await dropPostgresSchema(PG_URL, s);
+      }
+    })();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const st = await openPostgresStore(PG_URL, schema());
+        try {
+          await st.world.setMeta('k', 'v');
+          await st.clearAll();
+          expect(await st.world.getMeta('k')).toBeUndefined();
+        } finally {
+          await st.close();
+        }
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  });
+
+  it('lists only its own tables', async () => {
+    const st = await openPostgresStore(PG_URL, schema());
+    try {
+      const tables = await st.db.introspection.getTables();
+      expect(new Set(tables.map((t) => t.schema))).toEqual(new Set([st.pgSchema]));
+      expect(tables.map((t) => t.name)).toContain('apps');
+      expect(tables.map((t) => t.name)).not.toContain('kysely_migration');
+    } finally {
+      await st.close();
+    }
+  });
+});
+
 describe('advisory locks', () => {
   it('serialise holders of one name across separate stores (separate pools, as across processes)', async () => {
     const s = schema();
