@@ -108,6 +108,7 @@ export async function runBatch(ctx: GraphContext, services: Services): Promise<B
     }
     const res = await runGraphCall(
       {
+        warnings: rawPlusWarnings(rel, op.body),
         method: String(op.method ?? 'GET').toUpperCase(),
         pathname: decodeURIComponent(pathname),
         query,
@@ -150,4 +151,17 @@ function canonicalHeader(name: string): string {
     .split('-')
     .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
     .join('-');
+}
+
+/**
+ * Sub-bodies often arrive unencoded (the business SDK writes `payload={"schema":…}` as is). Graph
+ * reads `+` as a space there, as in any form, so an unhashed email like `a+b@x.com` silently becomes
+ * `a b@x.com`: worth a line in the journal, since nothing else will say so.
+ */
+function rawPlusWarnings(relativeUrl: string, body: unknown): string[] | undefined {
+  const out: string[] = [];
+  const q = relativeUrl.indexOf('?');
+  if (q >= 0 && relativeUrl.includes('+', q)) out.push("relative_url has a raw '+' in its query, read as a space: send %2B if it is data");
+  if (typeof body === 'string' && body.includes('+')) out.push("body has a raw '+', read as a space as Graph does: send %2B if it is data");
+  return out.length > 0 ? out : undefined;
 }

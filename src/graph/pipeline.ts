@@ -33,6 +33,8 @@ export interface GraphCall {
   inBatch?: boolean;
   /** For batch operations: the top-level token to fall back on. */
   fallbackToken?: string;
+  /** Things worth telling whoever reads the journal about this call (e.g. a raw `+` in a batch body). */
+  warnings?: string[];
 }
 
 /** Real (historic) versions older than any we serve: well-formed, so served by the oldest. */
@@ -226,6 +228,7 @@ export async function runGraphCall(call: GraphCall, services: Services): Promise
       traceId,
       injected: ctx?.injected ?? injected,
       batchOf: call.inBatch ? 'batch' : undefined,
+      warnings: call.warnings,
     });
     return r;
   }

@@ -20,6 +20,8 @@ export interface JournalEntry {
   /** Set when fault injection produced the answer: the rule's id. */
   injected?: string;
   batchOf?: string;
+  /** Notes for the reader: e.g. a raw `+` in a batch body, read as a space as Graph does. */
+  warnings?: string[];
 }
 
 export class Journal {

@@ -199,6 +199,16 @@ describe.each(TRANSPORTS)('batch (%s)', (_name, send) => {
     }
   });
 
+  it('reads a raw + in a sub-body as a space, as Graph does, and says so in the journal', async () => {
+    const ops = [{ method: 'POST', relative_url: PROBE_ROOT, body: 'email=a+b@example.com' }];
+    const r = await send(server, { method: 'POST', path: `/v21.0?access_token=${DEMO.aliceToken}`, body: `batch=${encodeURIComponent(JSON.stringify(ops))}` });
+    const [item] = expectItems(r, 1);
+    expect(bodyOf(item).params.email).toBe('a b@example.com');
+    const entries = (await server.admin('/_localgraph/journal?limit=2')).body.data as Array<{ batchOf?: string; warnings?: string[] }>;
+    const op = entries.find((e) => e.batchOf === 'batch');
+    expect(op?.warnings).toEqual(["body has a raw '+', read as a space as Graph does: send %2B if it is data"]);
+  });
+
   it('records each operation in the journal as a call of its own', async () => {
     const last = async (): Promise<Array<{ seq: number; batchOf?: string; path: string }>> => (await server.admin('/_localgraph/journal?limit=10')).body.data;
     const before = (await last())[0].seq;

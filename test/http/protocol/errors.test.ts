@@ -4,7 +4,7 @@
  * unknown path is 2500; an unexpected exception is code 2 with HTTP 500 and `is_transient`, never a
  * stack trace or an HTML page; every response is `application/json; charset=UTF-8`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO, startTestServer, type TestServer } from '../../helpers/server.js';
 import { installProbe, socket, TRANSPORTS } from './support.js';
 
@@ -116,6 +116,19 @@ describe('errors over a real socket only', () => {
     expect(text.toLowerCase()).toContain('content-type: application/json; charset=utf-8');
     const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: { code: number; fbtrace_id: string } };
     expect(body.error.code).toBe(100);
+  });
+
+  it('logs an unexpected exception with its trace id, while the client sees none of it', async () => {
+    const spy = vi.spyOn(server.services.log, 'error').mockImplementation(() => undefined);
+    try {
+      const r = await socket(server, { path: `/v21.0/${W}?fields=boom&${tok}` });
+      expect(r.body.error.code).toBe(2);
+      const call = spy.mock.calls.find((c) => (c[0] as { traceId?: string }).traceId === r.body.error.fbtrace_id);
+      expect(call).toBeDefined();
+      expect(String((call?.[0] as { err: Error }).err.message)).toContain('kaput');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('keeps serving after an unexpected exception', async () => {
