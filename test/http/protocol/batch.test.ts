@@ -209,6 +209,40 @@ describe.each(TRANSPORTS)('batch (%s)', (_name, send) => {
     expect(op?.warnings).toEqual(["body has a raw '+', read as a space as Graph does: send %2B if it is data"]);
   });
 
+  it('counts each operation as a call against the app rate limit (200 × daily users per hour)', async () => {
+    const limited = await startTestServer();
+    try {
+      const token = 'EAABatchRateLimitedAppUserToken0000000000000000000000000000';
+      const add = await limited.admin('/_localgraph/fixture?merge=1', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          apps: [{ id: '7750000000000009', secret: 'batch-limit-secret', name: 'One User App', daily_users: 1 }],
+          people: [{ key: 'rl_ray', name: 'Ray Limit', apps: [{ app: '7750000000000009', asid: '7751000000000009' }], tokens: [{ app: '7750000000000009', token }] }],
+        }),
+      });
+      expect(add.status).toBe(200);
+      const fifty = encodeURIComponent(JSON.stringify(Array.from({ length: 50 }, () => ({ method: 'GET', relative_url: 'me?fields=id' }))));
+      const codes: number[] = [];
+      let last: Item | null = null;
+      for (let i = 0; i < 5; i++) {
+        const r = await send(limited, { method: 'POST', path: `/v21.0?access_token=${token}`, body: `batch=${fifty}&include_headers=false` });
+        for (const item of expectItems(r, 50)) {
+          codes.push(item?.code ?? 0);
+          last = item;
+        }
+      }
+      expect(bodyOf(last).error).toMatchObject({ code: 4, message: '(#4) Application request limit reached', is_transient: true });
+      const ok = codes.filter((c) => c === 200).length;
+      // 250 operations against a budget of 200 calls: the batch itself is not what is counted.
+      expect(ok).toBeGreaterThanOrEqual(195);
+      expect(ok).toBeLessThanOrEqual(200);
+      expect(codes.slice(-40).every((c) => c === 403)).toBe(true);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('records each operation in the journal as a call of its own', async () => {
     const last = async (): Promise<Array<{ seq: number; batchOf?: string; path: string }>> => (await server.admin('/_localgraph/journal?limit=10')).body.data;
     const before = (await last())[0].seq;
