@@ -133,12 +133,16 @@ export async function runBatch(ctx: GraphContext, services: Services): Promise<B
       out.push(null);
       continue;
     }
-    const item: BatchItem = { code: res.status, body: res.body };
-    if (includeHeaders) {
-      item.headers = Object.entries(res.headers)
-        .filter(([k]) => ['content-type', 'facebook-api-version', 'cache-control', 'www-authenticate', 'x-app-usage', 'etag', 'x-business-use-case-usage', 'location'].includes(k))
-        .map(([name, value]) => ({ name: canonicalHeader(name), value }));
-    }
+    // Key order as the real answers have it: code, headers, body (restfb's recorded batch fixtures).
+    const item: BatchItem = includeHeaders
+      ? {
+          code: res.status,
+          headers: Object.entries(res.headers)
+            .filter(([k]) => ['content-type', 'facebook-api-version', 'cache-control', 'www-authenticate', 'x-app-usage', 'etag', 'x-business-use-case-usage', 'location'].includes(k))
+            .map(([name, value]) => ({ name: canonicalHeader(name), value })),
+          body: res.body,
+        }
+      : { code: res.status, body: res.body };
     out.push(item);
   }
   return out;

@@ -163,6 +163,8 @@ describe.each(TRANSPORTS)('batch (%s)', (_name, send) => {
     const batch = encodeURIComponent(JSON.stringify(twoReads));
     const withHeaders = await send(server, { method: 'POST', path: `/v21.0?access_token=${DEMO.aliceToken}`, body: `batch=${batch}` });
     const [item] = expectItems(withHeaders, 2);
+    // In the real answers' key order.
+    expect(Object.keys(item ?? {})).toEqual(['code', 'headers', 'body']);
     expect(item?.headers).toEqual(
       expect.arrayContaining([
         { name: 'Content-Type', value: 'application/json; charset=UTF-8' },
