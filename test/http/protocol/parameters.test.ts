@@ -189,6 +189,13 @@ describe('large requests', () => {
     expect(r.body.params.filler).toHaveLength(filler.length);
   });
 
+  it('accepts multi-MiB headers', async () => {
+    const big = 'c'.repeat(3 * 1024 * 1024);
+    const r = await socket(server, { path: `${ECHO}?ok=1`, headers: { cookie: `session=${big}`, 'x-client-note': big } });
+    expect(r.status).toBe(200);
+    expect(r.body.params).toEqual({ ok: '1' });
+  });
+
   it('accepts the largest legal body: 10,000 rows of a 15-key schema, form-encoded, as a JSON string and in bracket notation', async () => {
     const schema = Array.from({ length: 15 }, (_, i) => `KEY${i}`);
     const data = Array.from({ length: 10_000 }, () => Array.from({ length: 15 }, () => HEX));

@@ -34,6 +34,13 @@ describe('error catalogue against docs/errors.md', () => {
     expect(inCode.filter((c) => !inDoc.includes(c)), 'in CATALOGUE but not in docs/errors.md').toEqual([]);
   });
 
+  it('holds every code the seeds’ error tables name', () => {
+    // Collected from the "Error Codes" tables of ../shared/seeds/*.txt (User v10.0/v20.0/v21.0,
+    // Custom Audience users v21.0/v25.0).
+    const seedCodes = [100, 102, 104, 105, 190, 194, 200, 210, 230, 240, 294, 368, 452, 457, 458, 459, 483, 613, 2500, 2635, 2650, 2903, 2904, 3914, 3919, 80003, 80004, 80006];
+    expect(seedCodes.filter((c) => CATALOGUE[c] === undefined)).toEqual([]);
+  });
+
   it('documents the HTTP status the server sends by default for each code', () => {
     for (const [code, status] of documented()) expect(status, `code ${code}`).toBe(defaultStatus(code));
   });
