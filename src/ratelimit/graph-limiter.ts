@@ -193,9 +193,15 @@ export class GraphRateLimiter implements RateLimiter {
       return;
     }
     if (record.appId && record.appBudget !== undefined && record.appCalls !== undefined) {
-      await this.counters.hit(`app:${record.appId}:time`, this.windowMs, now, elapsed);
-      await this.counters.hit(`app:${record.appId}:cpu`, this.windowMs, now, cpu);
-      ctx.responseHeaders['x-app-usage'] = JSON.stringify(await this.appUsage(record.appId, record.appBudget, record.appCalls));
+      const time = await this.counters.hit(`app:${record.appId}:time`, this.windowMs, now, elapsed);
+      const cpuState = await this.counters.hit(`app:${record.appId}:cpu`, this.windowMs, now, cpu);
+      const budget = record.appBudget;
+      const usage: AppUsage = {
+        call_count: pct(record.appCalls, budget),
+        total_cputime: pct(cpuState.total, budget * this.current.app.cputime_ms_per_call),
+        total_time: pct(time.total, budget * this.current.app.time_ms_per_call),
+      };
+      ctx.responseHeaders['x-app-usage'] = JSON.stringify(usage);
     }
     if (record.buc.length > 0) {
       for (const c of record.buc) {

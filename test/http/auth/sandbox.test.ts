@@ -75,6 +75,22 @@ describe('sandbox creation', () => {
     expect(bad.body.error.message).toMatch(/no app with id 42/);
   });
 
+  it('issues page and system-user tokens on request, and user tokens with a chosen lifetime', async () => {
+    const page = await post('/_localgraph/tokens', { kind: 'page', app: DEMO.appId, page: DEMO.pageId, person: 'alice' });
+    expect(page.status).toBe(200);
+    expect(page.body).toMatchObject({ kind: 'page', app: DEMO.appId, state: 'valid' });
+    expect(page.body.token).toMatch(/^EAA/);
+    const sys = await post('/_localgraph/tokens', { kind: 'system_user', app: DEMO.appId, business: DEMO.businessId });
+    const user = await post('/_localgraph/tokens', { app: DEMO.appId, person: 'bob', lifetime_seconds: 600 });
+    expect(user.body.expires_at - user.body.issued_at).toBe(600);
+    for (const [t, type] of [[page.body.token, 'PAGE'], [sys.body.token, 'SYSTEM_USER'], [user.body.token, 'USER']]) {
+      const dbg = await server.call(`/v21.0/debug_token?input_token=${t}&access_token=${encodeURIComponent(DEMO.appToken)}`);
+      expect(dbg.body.data).toMatchObject({ type, is_valid: true });
+    }
+    expect((await post('/_localgraph/tokens', { kind: 'page', app: DEMO.appId, page: '1' })).status).toBe(400);
+    expect((await post('/_localgraph/tokens', { app: DEMO.appId, person: 'carol-nobody' })).status).toBe(400);
+  });
+
   it('needs the admin token', async () => {
     const r = await fetch(`${server.url}/_localgraph/apps`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(401);

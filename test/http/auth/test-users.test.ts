@@ -57,6 +57,16 @@ describe('creating', () => {
     expect((await server.call(`/v21.0/me/permissions/email?access_token=${r.body.access_token}`)).body.data[0].status).toBe('granted');
   });
 
+  it('keeps the locale and minor flags on the profile', async () => {
+    const r = await create({ locale: 'pt_BR', minor: 'true', name: 'Menor Teste' });
+    const p = await server.admin('/_localgraph/export');
+    const person = p.body.people.find((x: { name: string }) => x.name === 'Menor Teste');
+    expect(person.profile).toMatchObject({ locale: 'pt_BR', age_range: { min: 13, max: 17 } });
+    expect(person.is_test_user).toBe(true);
+    expect(person.test_user_app).toBe(DEMO.appId);
+    expect(r.status).toBe(200);
+  });
+
   it('gives no token to a test user that has not installed the app', async () => {
     const r = await create({ installed: 'false' });
     expect(Object.keys(r.body)).toEqual(['id', 'login_url', 'email', 'password']);
@@ -141,6 +151,24 @@ describe('friends', () => {
     const b = (await create()).body;
     expect((await server.call(`/v21.0/${a.id}/friends/${b.id}?access_token=${b.access_token}`, { method: 'POST' })).body.error).toMatchObject({ code: 200 });
     expect((await server.call(`/v21.0/${a.id}/friends/${DEMO.bobAsid}?access_token=${a.access_token}`, { method: 'POST' })).body.error).toMatchObject({ code: 100 });
+  });
+
+  it('reads friendships from a fixture and exports them', async () => {
+    const fragment = {
+      people: [
+        { key: 'fx_a', name: 'Fix A', is_test_user: true, test_user_app: DEMO.appId, apps: [{ app: DEMO.appId, asid: '100000000000501', granted: ['user_friends'] }], tokens: [{ app: DEMO.appId, token: 'EAAFixtureFriendA000000000000000000' }] },
+        { key: 'fx_b', name: 'Fix B', is_test_user: true, test_user_app: DEMO.appId, apps: [{ app: DEMO.appId, asid: '100000000000502', granted: ['user_friends'] }] },
+      ],
+      friendships: [{ from: 'fx_a', to: 'fx_b' }],
+    };
+    expect((await server.admin('/_localgraph/fixture?merge=1', { method: 'POST', body: JSON.stringify(fragment) })).status).toBe(200);
+    const friends = await server.call('/v21.0/me/friends?access_token=EAAFixtureFriendA000000000000000000');
+    expect(friends.body.data).toEqual([{ name: 'Fix B', id: '100000000000502' }]);
+    const exported = await server.admin('/_localgraph/export');
+    expect(exported.body.friendships).toContainEqual({ from: 'fx_a', to: 'fx_b', confirmed: true });
+    const bad = await server.admin('/_localgraph/fixture?merge=1', { method: 'POST', body: JSON.stringify({ friendships: [{ from: 'fx_a', to: 'ghost' }] }) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/\$\.friendships\[0\]\.to/);
   });
 
   it('shows no friends without user_friends', async () => {
