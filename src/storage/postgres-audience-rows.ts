@@ -69,16 +69,46 @@ export class PostgresAudienceRows implements AudienceRowStore {
     this.plain = new KyselyAudienceRows(db, 'postgres');
   }
 
+  /**
+   * One transaction, run again if PostgreSQL picked it as a deadlock victim or a serialization
+   * failure (40P01, 40001): every operation here is a whole slice, so a rerun is exact.
+   */
+  private async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(fn);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (attempt >= 4 || (code !== '40P01' && code !== '40001')) throw e;
+        await new Promise((r) => setTimeout(r, 5 * attempt));
+      }
+    }
+  }
+
   // ---- bookkeeping shared by every slice (same rules as the other stores) ----
 
-  private async progress(tx: Tx, audienceId: string | null, p: SliceProgress): Promise<void> {
+  /**
+   * The batch's progress and its session's counts. Row locks are always taken in the order the
+   * request path takes them (session, then audience: AudienceRepo.stage), so an upload and a
+   * slice never wait for each other in a cycle: this runs before any audience update.
+   */
+  private async progress(tx: Tx, p: SliceProgress): Promise<void> {
     if (p.finished) await sql`DELETE FROM upload_batches WHERE id = ${p.batchId}`.execute(tx);
     else await sql`UPDATE upload_batches SET rows_done = ${p.rowsDone} WHERE id = ${p.batchId}`.execute(tx);
     if (p.session) {
+      // The upload path reads a session and writes it back whole under the lock of this name
+      // (audiences/upload.ts, through Store.locks): without it, a slice committing in between
+      // would have its rows_pending and num_matched overwritten with the values read before.
+      const lockName = `audience-session:${p.session.adAccountId}:${p.session.sessionId}`;
+      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(${lockName}))`.execute(tx);
       await sql`UPDATE audience_sessions
         SET rows_pending = GREATEST(0, rows_pending - ${p.rowsInSlice}), num_matched = num_matched + ${p.matched}
         WHERE ad_account_id = ${p.session.adAccountId} AND session_id = ${p.session.sessionId}`.execute(tx);
     }
+  }
+
+  /** The count clients see follows the stored one once the audience's queue is empty. */
+  private async publish(tx: Tx, audienceId: string | null, p: SliceProgress): Promise<void> {
     if (audienceId && p.finished) {
       await sql`UPDATE custom_audiences SET published_count = member_count, time_content_updated = ${p.nowSeconds}
         WHERE id = ${audienceId} AND (replace_state IS NULL OR replace_state <> 'running')
@@ -117,7 +147,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
   // ---- the hot path: one slice of an upload ----
 
   async applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.tx(async (tx) => {
       await lockAudiences(tx, [audienceId]);
       let newRows = 0;
       let newMembers = 0;
@@ -173,14 +203,15 @@ export class PostgresAudienceRows implements AudienceRowStore {
               AND row_hash IN (SELECT decode(h, 'hex') FROM unnest(${part.map((r) => hex(r.rowHash))}::text[]) AS u(h))`.execute(tx);
         }
       }
+      await this.progress(tx, progress);
       if (newRows > 0) await this.bumpMembers(tx, audienceId, newMembers, progress.nowSeconds);
-      await this.progress(tx, audienceId, progress);
+      await this.publish(tx, audienceId, progress);
       return { newRows, newMembers };
     });
   }
 
   async applyRemove(audienceId: string, rows: RemoveRow[], personIds: string[], progress: SliceProgress): Promise<{ removedRows: number; removedMembers: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.tx(async (tx) => {
       await lockAudiences(tx, [audienceId]);
       let removedRows = 0;
       let removedMembers = 0;
@@ -226,14 +257,15 @@ export class PostgresAudienceRows implements AudienceRowStore {
             WHERE m.audience_id = ${audienceId} AND m.key_hash = decode(d.k, 'hex') AND m.row_hash = decode(d.h, 'hex')`.execute(tx);
         }
       }
+      await this.progress(tx, progress);
       if (removedRows > 0) await this.bumpMembers(tx, audienceId, -removedMembers, progress.nowSeconds);
-      await this.progress(tx, audienceId, progress);
+      await this.publish(tx, audienceId, progress);
       return { removedRows, removedMembers };
     });
   }
 
   async commitReplace(audienceId: string, generation: number, failed: boolean, progress: SliceProgress): Promise<{ removedRows: number; members: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.tx(async (tx) => {
       await lockAudiences(tx, [audienceId]);
       const del = await sql`DELETE FROM audience_rows WHERE audience_id = ${audienceId} AND generation < ${generation}`.execute(tx);
       await sql`DELETE FROM row_match_keys m WHERE m.audience_id = ${audienceId}
@@ -241,9 +273,10 @@ export class PostgresAudienceRows implements AudienceRowStore {
       const c = await sql<{ n: number }>`SELECT count(DISTINCT person_id)::int AS n FROM audience_rows
         WHERE audience_id = ${audienceId} AND person_id IS NOT NULL`.execute(tx);
       const members = c.rows[0]?.n ?? 0;
+      await this.progress(tx, progress);
       await sql`UPDATE custom_audiences SET member_count = ${members}, published_count = ${members},
         replace_state = ${failed ? 'failed' : null}, time_content_updated = ${progress.nowSeconds} WHERE id = ${audienceId}`.execute(tx);
-      await this.progress(tx, audienceId, progress);
+      await this.publish(tx, audienceId, progress);
       return { removedRows: Number(del.numAffectedRows ?? 0), members };
     });
   }
@@ -253,7 +286,10 @@ export class PostgresAudienceRows implements AudienceRowStore {
   }
 
   async advance(audienceId: string | null, progress: SliceProgress): Promise<void> {
-    await this.db.transaction().execute((tx) => this.progress(tx, audienceId, progress));
+    await this.tx(async (tx) => {
+      await this.progress(tx, progress);
+      await this.publish(tx, audienceId, progress);
+    });
   }
 
   // ---- people's match keys ----
@@ -263,7 +299,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
     const last = new Map<string, PersonKeySet>();
     for (const s of sets) last.set(s.personId, s);
     const unique = [...last.values()];
-    await this.db.transaction().execute(async (tx) => {
+    await this.tx(async (tx) => {
       await lockPersonKeys(tx);
       for (const part of chunks(unique, 5000)) {
         const ids = part.map((s) => s.personId);
@@ -292,7 +328,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
   }
 
   async deletePersonKeys(personIds: string[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.tx(async (tx) => {
       await lockPersonKeys(tx);
       for (const part of chunks([...new Set(personIds)], 5000)) {
         await this.dropKeys(tx, part);
@@ -347,7 +383,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
   async assignRows(
     entries: Array<{ audienceId: string; rowHash: Buffer; personId: string; matchType: number; matchKeys: Buffer[] }>,
   ): Promise<Map<string, number>> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.tx(async (tx) => {
       await lockAudiences(
         tx,
         entries.map((e) => e.audienceId),
@@ -370,7 +406,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
   }
 
   async unassignPerson(personId: string, rows: Array<{ audienceId: string; rowHash: Buffer; matchKeys: Buffer[] }>): Promise<Map<string, number>> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.tx(async (tx) => {
       await lockAudiences(
         tx,
         rows.map((r) => r.audienceId),
