@@ -76,7 +76,10 @@ export const registerAudienceAdminRoutes: AdminRouteRegistrar = (app: FastifyIns
       for (const a of await services.store.audiences.listAllAudiences()) data.push(await summary(services, a.id));
       const queue = await services.store.audiences.pendingCount();
       const worker = audienceServices(services)?.worker;
-      send(reply, 200, { data, queue: { ...queue, processed_rows: worker?.processedRows ?? 0, last_error: worker?.lastError ?? null } });
+      send(reply, 200, {
+        data,
+        queue: { ...queue, processed_rows: worker?.processedRows ?? 0, matcher_ms: worker?.timings ?? null, last_error: worker?.lastError ?? null },
+      });
     }),
   );
 

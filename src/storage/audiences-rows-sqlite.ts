@@ -48,14 +48,15 @@ export class SqliteAudienceRows implements AudienceRowStore {
         'SELECT j.value AS k, pk.person_id AS p, pk.key_type AS t FROM json_each(?) j CROSS JOIN person_keys pk ON pk.key_hash = unhex(j.value)',
       ),
       attrs: db.prepare('SELECT j.value AS p, s.attrs AS a FROM json_each(?) j CROSS JOIN person_key_sets s ON s.person_id = j.value'),
-      memberExists: db.prepare('SELECT 1 FROM audience_rows WHERE person_id = ? AND audience_id = ? LIMIT 1').pluck(),
+      memberExists: db.prepare('SELECT 1 FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ? LIMIT 1').pluck(),
       insertRow: db.prepare(
         'INSERT OR IGNORE INTO audience_rows (audience_id, row_hash, keys, person_id, match_type, generation, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       setGeneration: db.prepare('UPDATE audience_rows SET generation = ? WHERE audience_id = ? AND row_hash = ?'),
       insertMatchKey: db.prepare('INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash) VALUES (?, ?, ?)'),
       deleteMatchKey: db.prepare('DELETE FROM row_match_keys WHERE audience_id = ? AND key_hash = ? AND row_hash = ?'),
-      deleteByPerson: db.prepare('DELETE FROM audience_rows WHERE person_id = ? AND audience_id = ?'),
+      // Without INDEXED BY the planner prefers the primary key's audience_id prefix and scans the audience.
+      deleteByPerson: db.prepare('DELETE FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ?'),
       deleteByHash: db.prepare('DELETE FROM audience_rows WHERE audience_id = ? AND row_hash = ? RETURNING person_id'),
       bumpMembers: db.prepare('UPDATE custom_audiences SET member_count = member_count + ?, time_content_updated = ? WHERE id = ?'),
       bumpBoth: db.prepare(
@@ -93,7 +94,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
       unmatchedWithKeys: db.prepare(
         'SELECT m.audience_id AS a, m.row_hash AS h, r.keys AS k FROM json_each(?) j CROSS JOIN custom_audiences c CROSS JOIN row_match_keys m ON m.audience_id = c.id AND m.key_hash = unhex(j.value) CROSS JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash WHERE c.deleted = 0',
       ),
-      rowsOfPerson: db.prepare('SELECT audience_id AS a, row_hash AS h, keys AS k FROM audience_rows WHERE person_id = ?'),
+      rowsOfPerson: db.prepare('SELECT audience_id AS a, row_hash AS h, keys AS k FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ?'),
       assign: db.prepare('UPDATE audience_rows SET person_id = ?, match_type = ? WHERE audience_id = ? AND row_hash = ? AND person_id IS NULL'),
       unassign: db.prepare('UPDATE audience_rows SET person_id = NULL, match_type = NULL WHERE audience_id = ? AND row_hash = ?'),
     };

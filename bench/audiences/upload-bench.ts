@@ -1,0 +1,274 @@
+/**
+ * The upload benchmark (issue 5): a server on the embedded SQLite default holding N people
+ * (1,000,000), of whom half are named by the upload; one audience; M rows (1,000,000) of schema
+ * [EMAIL, PHONE, FN, LN] as SHA-256 hex, 5 % invalid, sent as requests of 10,000 rows in one
+ * session over HTTP; then 100,000 rows removed. It reports the acknowledged rows/s, request
+ * latencies, the time until the audience count is final, the server's peak RSS, and — measured in
+ * the same run on the same bodies — the in-process baseline: parse each body and validate every
+ * hash, no HTTP, no storage. The ratio end-to-end / baseline is the figure we track.
+ *
+ * Alone: `node --import tsx bench/audiences/upload-bench.ts [--people N] [--rows N] [--profile]`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parsePayload } from '../../src/audiences/payload.js';
+import { personKeys } from '../../src/audiences/person-keys.js';
+import { startServer } from '../../src/server/start.js';
+import { insertKeySetsBulk, insertPeopleBulk, type SeedKeySet, type SeedPerson } from '../../src/storage/audiences-seed.js';
+import { bindSqliteRaw } from '../../src/storage/audiences.js';
+import { openSqlite } from '../../src/storage/sqlite.js';
+import { Store } from '../../src/storage/store.js';
+import { summariseProfile } from './profile-summary.js';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  note?: string;
+}
+
+export interface AudienceBenchOptions {
+  people?: number;
+  rows?: number;
+  batchSize?: number;
+  removeRows?: number;
+  /** Write a CPU profile of the server and summarise it (docs/performance.md). */
+  profile?: boolean;
+  log?: (line: string) => void;
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const ACT = 'act_1029384756';
+const TOKEN = 'EAADemoAliceUserTokenForDemoApp0000000000000000000000000000';
+const hex = (s: string): string => crypto.hash('sha256', s, 'hex');
+
+/** `p` in base 26, so names are letters only (normalisation keeps them as they are). */
+function letters(p: number): string {
+  let s = '';
+  let n = p;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return s;
+}
+
+function identity(p: number): { email: string; phone: string; fn: string; ln: string } {
+  return { email: `u${p}@example.com`, phone: String(15550000000 + p), fn: 'fn' + letters(p), ln: 'ln' + letters(p) };
+}
+
+/** Row j: even rows name person j/2 (they match), odd rows nobody; every 20th row (j ≡ 7) has a raw email. */
+function rowValues(j: number, people: number): string[] {
+  const p = j % 2 === 0 ? j / 2 : people + j;
+  const id = identity(p);
+  return [j % 20 === 7 ? id.email : hex(id.email), hex(id.phone), hex(id.fn), hex(id.ln)];
+}
+
+function body(rows: string[][], session: Record<string, unknown>): Buffer {
+  return Buffer.from(JSON.stringify({ payload: { schema: ['EMAIL', 'PHONE', 'FN', 'LN'], data: rows }, session }));
+}
+
+async function seed(dir: string, people: number, log: (s: string) => void): Promise<number> {
+  const t0 = performance.now();
+  // A real start-up creates the file, its tables and the demo world (every domain's sections).
+  const first = await startServer({ dataDir: dir, port: 0, demo: true, logRequests: false });
+  await first.close();
+  const { db, raw } = openSqlite(path.join(dir, 'localgraph.sqlite'));
+  bindSqliteRaw(db, raw);
+  const store = new Store(db, 'sqlite', () => db.destroy());
+  const now = Math.floor(Date.now() / 1000);
+  // Every person's keys are written here, the demo people's included, the way the server computes them.
+  raw.exec('DELETE FROM person_keys; DELETE FROM person_key_sets;');
+  const sets: SeedKeySet[] = [];
+  for (const p of await store.world.listPeople()) {
+    const asids = (await store.world.listAppUsersOfPerson(p.id)).map((u) => u.asid);
+    const k = personKeys({ id: p.id, email: p.email, first_name: p.first_name, last_name: p.last_name, profile: JSON.parse(p.profile) as Record<string, unknown>, asids, externIds: [] });
+    sets.push({ personId: p.id, keys: k.keys, attrs: k.attrs });
+  }
+  const CHUNK = 100_000;
+  for (let lo = 0; lo < people; lo += CHUNK) {
+    const chunk: SeedPerson[] = [];
+    for (let p = lo; p < Math.min(people, lo + CHUNK); p++) {
+      const id = identity(p);
+      const person = { id: 'p' + String(p).padStart(8, '0'), name: `${id.fn} ${id.ln}`, first_name: id.fn, last_name: id.ln, email: id.email, profile: { phone: '+' + id.phone, country: 'US' } };
+      chunk.push(person);
+      const k = personKeys({ ...person, asids: [], externIds: [] });
+      sets.push({ personId: person.id, keys: k.keys, attrs: k.attrs });
+    }
+    insertPeopleBulk(raw, chunk, now);
+    log(`seeded ${Math.min(people, lo + CHUNK).toLocaleString('en-US')} people`);
+  }
+  insertKeySetsBulk(raw, sets, now);
+  raw.pragma('wal_checkpoint(TRUNCATE)');
+  await store.close();
+  return (performance.now() - t0) / 1000;
+}
+
+async function startChild(dir: string, adminToken: string, profileDir: string | undefined): Promise<{ child: ChildProcess; url: string; pid: number }> {
+  const args = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(HERE, 'server-child.ts'), dir, adminToken];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const { url, pid } = JSON.parse(first) as { url: string; pid: number };
+  return { child, url, pid };
+}
+
+function peakRssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmHWM:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+async function json(res: Response): Promise<any> { // any: Graph answers read by shape
+  const text = await res.text();
+  return JSON.parse(text) as unknown;
+}
+
+async function sendAll(url: string, audienceId: string, bodies: Buffer[], method: 'POST' | 'DELETE'): Promise<{ seconds: number; latencies: number[]; received: number; invalid: number }> {
+  const latencies: number[] = [];
+  let received = 0;
+  let invalid = 0;
+  const t0 = performance.now();
+  for (const b of bodies) {
+    const s = performance.now();
+    const res = await fetch(`${url}/v21.0/${audienceId}/users?access_token=${TOKEN}`, { method, headers: { 'content-type': 'application/json' }, body: b });
+    const answer = await json(res);
+    latencies.push(performance.now() - s);
+    if (res.status !== 200) throw new Error(`upload failed: ${JSON.stringify(answer)}`);
+    received = answer.num_received as number;
+    invalid = answer.num_invalid_entries as number;
+  }
+  return { seconds: (performance.now() - t0) / 1000, latencies, received, invalid };
+}
+
+/** Polls until matching is done; returns seconds waited and the final count. */
+async function untilFinal(url: string, audienceId: string): Promise<{ seconds: number; count: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const a = await json(await fetch(`${url}/v21.0/${audienceId}?fields=operation_status,approximate_count_lower_bound&access_token=${TOKEN}`));
+    if (a.operation_status?.code === 200) return { seconds: (performance.now() - t0) / 1000, count: a.approximate_count_lower_bound as number };
+    if (performance.now() - t0 > 600_000) throw new Error('matching did not finish in 10 minutes');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise<BenchRow[]> {
+  const people = opts.people ?? 1_000_000;
+  const total = opts.rows ?? 1_000_000;
+  const batch = opts.batchSize ?? 10_000;
+  const removeRows = opts.removeRows ?? Math.floor(total / 10);
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-bench-'));
+  const profileDir = opts.profile ? path.join(dir, 'profile') : undefined;
+  const out: BenchRow[] = [];
+  let child: ChildProcess | undefined;
+  try {
+    const seedSeconds = await seed(dir, people, log);
+    log(`seeded in ${seedSeconds.toFixed(1)} s; building ${total / batch} bodies`);
+    const sessionId = 424242;
+    const bodies: Buffer[] = [];
+    for (let lo = 0, seq = 1; lo < total; lo += batch, seq++) {
+      const rows: string[][] = [];
+      for (let j = lo; j < Math.min(total, lo + batch); j++) rows.push(rowValues(j, people));
+      bodies.push(body(rows, { session_id: sessionId, batch_seq: seq, last_batch_flag: lo + batch >= total, estimated_num_total: total }));
+    }
+    // Removal: every 10th row (all of them name a person), 10,000 per request.
+    const removal: Buffer[] = [];
+    const removed: string[][] = [];
+    for (let j = 0; removed.length < removeRows && j < total; j += 10) removed.push(rowValues(j, people));
+    for (let i = 0; i < removed.length; i += batch) removal.push(body(removed.slice(i, i + batch), { session_id: sessionId + 1, batch_seq: i / batch + 1, last_batch_flag: i + batch >= removed.length }));
+
+    // The baseline, same bodies, same process kind: parse and validate every hash.
+    let baseline = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const t0 = performance.now();
+      let valid = 0;
+      for (const b of bodies) valid += parsePayload((JSON.parse(b.toString('utf8')) as { payload: unknown }).payload).validRows;
+      baseline = Math.min(baseline, (performance.now() - t0) / 1000);
+      if (valid === 0) throw new Error('baseline parsed nothing');
+    }
+
+    const adminToken = 'bench-admin-' + crypto.randomBytes(6).toString('hex');
+    const started = await startChild(dir, adminToken, profileDir);
+    child = started.child;
+    const { url, pid } = started;
+    const created = await json(
+      await fetch(`${url}/v21.0/${ACT}/customaudiences?access_token=${TOKEN}`, {
+        method: 'POST',
+        body: new URLSearchParams({ name: 'bench', subtype: 'CUSTOM', customer_file_source: 'USER_PROVIDED_ONLY' }),
+      }),
+    );
+    const audienceId = created.id as string;
+    log(`server ${url} (pid ${pid}); uploading ${total.toLocaleString('en-US')} rows`);
+    const up = await sendAll(url, audienceId, bodies, 'POST');
+    log(`uploaded in ${up.seconds.toFixed(2)} s; waiting for the count`);
+    const upFinal = await untilFinal(url, audienceId);
+    log(`count final after ${upFinal.seconds.toFixed(2)} s: ${upFinal.count.toLocaleString('en-US')}; removing ${removed.length.toLocaleString('en-US')} rows`);
+    const rm = await sendAll(url, audienceId, removal, 'DELETE');
+    const rmFinal = await untilFinal(url, audienceId);
+    const rss = peakRssMiB(pid);
+    const queue = await json(await fetch(`${url}/_localgraph/audiences`, { headers: { authorization: `Bearer ${adminToken}` } }));
+    const t = queue.queue.matcher_ms as { prepare: number; match: number; apply: number; slices: number };
+
+    const rate = total / up.seconds;
+    const baseRate = total / baseline;
+    out.push(
+      { name: 'upload acknowledged', value: rate, unit: 'rows/s', note: `${bodies.length} requests of ${batch.toLocaleString('en-US')}, ${up.seconds.toFixed(2)} s` },
+      { name: 'baseline parse+validate (in process)', value: baseRate, unit: 'rows/s', note: `${baseline.toFixed(2)} s for the same bodies` },
+      { name: 'upload / baseline', value: (rate / baseRate) * 100, unit: '%', note: 'target ≥ 40 %' },
+      { name: 'upload request p50', value: percentile(up.latencies, 0.5), unit: 'ms' },
+      { name: 'upload request p99', value: percentile(up.latencies, 0.99), unit: 'ms' },
+      { name: 'count final after last batch', value: upFinal.seconds, unit: 's', note: `target ≤ 30 s; count ${upFinal.count.toLocaleString('en-US')} (${up.received.toLocaleString('en-US')} received, ${up.invalid.toLocaleString('en-US')} invalid)` },
+      { name: 'removal acknowledged', value: removed.length / rm.seconds, unit: 'rows/s', note: `${removal.length} requests, ${rm.seconds.toFixed(2)} s` },
+      { name: 'removal request p50', value: percentile(rm.latencies, 0.5), unit: 'ms' },
+      { name: 'count final after removal', value: rmFinal.seconds, unit: 's', note: `count ${rmFinal.count.toLocaleString('en-US')}` },
+      { name: 'server peak RSS', value: rss, unit: 'MiB', note: 'target < 512 MiB' },
+      { name: 'matcher: prepare rows', value: t.prepare / 1000, unit: 's', note: `${t.slices} slices, upload and removal` },
+      { name: 'matcher: look people up', value: t.match / 1000, unit: 's' },
+      { name: 'matcher: store (transactions)', value: t.apply / 1000, unit: 's' },
+      { name: 'seeding (not timed above)', value: seedSeconds, unit: 's', note: `${people.toLocaleString('en-US')} people and their keys` },
+    );
+    child.kill('SIGTERM');
+    await new Promise((r) => child?.once('exit', r));
+    child = undefined;
+    if (profileDir) {
+      const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file) log(summariseProfile(path.join(profileDir, file), 30));
+    }
+    return out;
+  } finally {
+    if (child) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function table(rows: BenchRow[]): string {
+  const body = rows.map((r) => [r.name, r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2), r.unit, r.note ?? '']);
+  const head = ['measure', 'value', 'unit', 'note'];
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(w[i])).join(' | ') + ' |';
+  return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name: string): number | undefined => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const rows = await runAudienceBench({ people: arg('--people'), rows: arg('--rows'), removeRows: arg('--remove'), profile: process.argv.includes('--profile') });
+  process.stdout.write(table(rows) + '\n');
+}
