@@ -87,7 +87,7 @@ describe('fixtures', () => {
     expect(r.body.error.message).toMatch(/not valid JSON/);
   });
 
-  it('exports the state in the fixture format, and loading the export rebuilds the same state', async () => {
+  it('exports the state in the fixture format; loading the export rebuilds the same state, and a load without merge=1 replaces it', async () => {
     const merged = await server.admin(
       '/_localgraph/fixture?merge=1',
       json({
@@ -120,42 +120,30 @@ describe('fixtures', () => {
       // And the copy answers Graph calls with it.
       const me = await copy.call(`/v21.0/me?access_token=${DEMO.aliceToken}`);
       expect(me.body.id).toBe(DEMO.aliceAsid);
+
+      // Without merge=1 a load replaces the whole state.
+      const r = await copy.admin('/_localgraph/fixture', json({ apps: [{ id: '8880000000000003', secret: 'replace-secret', name: 'Only App' }] }));
+      expect(r.status).toBe(200);
+      const replaced = (await copy.admin('/_localgraph/export')).body;
+      expect(replaced.apps.map((a: { id: string }) => a.id)).toEqual(['8880000000000003']);
+      expect(replaced.people).toEqual([]);
+      expect((await copy.call(`/v21.0/me?access_token=${DEMO.aliceToken}`)).body.error.code).toBe(190);
     } finally {
       await copy.close();
     }
   });
 
-  it('replaces the whole state when loaded without merge=1', async () => {
-    const other = await startTestServer();
-    try {
-      const r = await other.admin('/_localgraph/fixture', json({ apps: [{ id: '8880000000000003', secret: 'replace-secret', name: 'Only App' }] }));
-      expect(r.status).toBe(200);
-      const exported = (await other.admin('/_localgraph/export')).body;
-      expect(exported.apps.map((a: { id: string }) => a.id)).toEqual(['8880000000000003']);
-      expect(exported.people).toEqual([]);
-      expect((await other.call(`/v21.0/me?access_token=${DEMO.aliceToken}`)).body.error.code).toBe(190);
-    } finally {
-      await other.close();
-    }
-  });
 });
 
 describe('reset', () => {
-  it('resets one app: its tokens stop working, the other apps keep theirs', async () => {
+  it('resets one app (its tokens stop working, the other apps keep theirs), then everything', async () => {
     const s = await startTestServer();
     try {
       const r = await s.admin(`/_localgraph/reset?app=${DEMO.secondAppId}`, { method: 'POST' });
       expect(r.status).toBe(200);
       expect((await s.call(`/v21.0/me?access_token=${DEMO.aliceSecondAppToken}`)).body.error.code).toBe(190);
       expect((await s.call(`/v21.0/me?access_token=${DEMO.aliceToken}`)).status).toBe(200);
-    } finally {
-      await s.close();
-    }
-  });
 
-  it('resets everything', async () => {
-    const s = await startTestServer();
-    try {
       expect((await s.admin('/_localgraph/reset', { method: 'POST' })).status).toBe(200);
       const exported = (await s.admin('/_localgraph/export')).body;
       expect(exported.apps).toEqual([]);
@@ -201,24 +189,20 @@ describe('journal', () => {
 });
 
 describe('clock', () => {
-  it('moves forward, can be set and reset, refuses to go back, and Graph calls see it', async () => {
-    const s = await startTestServer();
-    try {
-      const start = (await s.admin('/_localgraph/clock')).body;
-      expect(start.offset_seconds).toBe(0);
-      const moved = (await s.admin('/_localgraph/clock', json({ advance_seconds: 3600 }))).body;
-      expect(moved.offset_seconds).toBe(3600);
-      expect(moved.unix - start.unix).toBeGreaterThanOrEqual(3600);
-      const back = await s.admin('/_localgraph/clock', json({ advance_seconds: -10 }));
-      expect(back.status).toBe(400);
-      expect(back.body.error.message).toMatch(/only moves forward/);
-      const set = (await s.admin('/_localgraph/clock', json({ set: '2030-01-01T00:00:00Z' }))).body;
-      expect(set.unix).toBeGreaterThanOrEqual(Date.parse('2030-01-01T00:00:00Z') / 1000);
-      expect(set.unix).toBeLessThan(Date.parse('2030-01-01T00:00:00Z') / 1000 + 5);
-      const reset = (await s.admin('/_localgraph/clock', json({ reset: true }))).body;
-      expect(reset.offset_seconds).toBe(0);
-    } finally {
-      await s.close();
-    }
+  it('moves forward, can be set and reset, and refuses to go back', async () => {
+    const start = (await server.admin('/_localgraph/clock')).body;
+    const moved = (await server.admin('/_localgraph/clock', json({ advance_seconds: 3600 }))).body;
+    expect(moved.offset_seconds).toBe(start.offset_seconds + 3600);
+    expect(moved.unix - start.unix).toBeGreaterThanOrEqual(3600);
+    const back = await server.admin('/_localgraph/clock', json({ advance_seconds: -10 }));
+    expect(back.status).toBe(400);
+    expect(back.body.error.message).toMatch(/only moves forward/);
+    expect((await server.admin('/_localgraph/clock')).body.offset_seconds).toBe(moved.offset_seconds);
+    const target = Date.parse('2030-01-01T00:00:00Z') / 1000;
+    const set = (await server.admin('/_localgraph/clock', json({ set: '2030-01-01T00:00:00Z' }))).body;
+    expect(set.unix).toBeGreaterThanOrEqual(target);
+    expect(set.unix).toBeLessThan(target + 5);
+    const reset = (await server.admin('/_localgraph/clock', json({ reset: true }))).body;
+    expect(reset.offset_seconds).toBe(0);
   });
 });
