@@ -57,8 +57,11 @@ export function sendGraph(reply: import('fastify').FastifyReply, res: GraphRespo
  * socket when the answer arrives (closing at once makes it fail with EPIPE/ECONNRESET instead).
  */
 export function graphClientErrorHandler(services: Services): (err: Error & { code?: string }, socket: Socket) => void {
+  // Node may report the same broken request again as more of it arrives: answer once.
+  const answered = new WeakSet<Socket>();
   return (err, socket) => {
-    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (err.code === 'ECONNRESET' || socket.destroyed || answered.has(socket)) return;
+    answered.add(socket);
     socket.on('error', () => {});
     const graphErr =
       err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'HPE_URI_TOO_LONG'
