@@ -114,10 +114,10 @@ export interface MatchResult {
  * first key in precedence order with an acceptable candidate wins; among several people holding
  * one key, the smallest id wins, so the answer never depends on lookup order.
  */
-export function matchRow(
-  matchKeys: Pair[],
+export function matchRow<Key extends { type: number }>(
+  matchKeys: Key[],
   rowBirth: BirthKeys,
-  candidates: (key: Pair) => string[] | undefined,
+  candidates: (key: Key) => string[] | undefined,
   birthOf: (personId: string) => BirthKeys | undefined,
 ): MatchResult | null {
   for (const type of PRECEDENCE) {

@@ -13,6 +13,7 @@ import { audienceType } from './audience-node.js';
 import { registerAudienceFixtureSections } from './fixture-section.js';
 import { PeopleSync } from './people-sync.js';
 import { setAudienceServices } from './services.js';
+import { registerTrafficWatch } from './traffic-watch.js';
 import { MatchWorker } from './worker.js';
 
 let adminRoutesAdded = false;
@@ -23,7 +24,7 @@ export function registerAudiences(registry: Registry, services: Services): void 
   registerAudienceFixtureSections();
   if (!adminRoutesAdded) {
     adminRoutesAdded = true;
-    adminRouteRegistrars.push(registerAudienceAdminRoutes);
+    adminRouteRegistrars.push(registerAudienceAdminRoutes, registerTrafficWatch);
   }
   const people = new PeopleSync(services);
   const worker = new MatchWorker(services, people);

@@ -40,73 +40,68 @@ function as2650(fn: () => void): void {
 
 export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promise<Record<string, unknown>> {
   const worker = workerOf(ctx.services);
-  worker?.activity(1);
-  try {
-    checkEditable(a);
-    const session = readSession(ctx);
-    if (!session) throw missingParameter('session');
-    const parsed = parsePayload(ctx.params.json('payload'));
-    as2650(() => checkPayloadFits(a, parsed, 'replace'));
-    const repo = ctx.services.store.audiences;
-    const now = ctx.services.clock.nowSeconds();
-    const answer = await ctx.services.store.locks.exclusive(`audience-session:${a.ad_account_id}:${session.sessionId}`, async () => {
-      const existing = await repo.getSession(a.ad_account_id, session.sessionId);
-      let generation: number;
-      if (!existing) {
-        if (session.batchSeq !== 1) throw replaceFirstBatchMissing();
-        if (a.replace_state === 'running' || (await repo.hasPending(a.id))) throw audienceUpdateInProgress();
-        if (Number(a.published_count) >= MAX_REPLACE_SIZE) throw replaceAudienceTooLarge();
-        generation = Number(a.generation) + 1;
-      } else {
-        if (existing.kind === 'replace' && existing.audience_id === a.id) {
-          if (existing.committed) {
-            // The worker closes a timed-out session at the end of its window; a last batch closes it earlier.
-            if (Number(existing.closed_at) >= Number(existing.started_at) + SESSION_WINDOW_SECONDS) throw replaceSessionTimedOut();
-            throw replaceSessionFinished();
-          }
-          if (isExpired(existing, now)) throw replaceSessionTimedOut();
-          if (existing.schema_sig !== parsed.schemaSignature) throw replaceSomethingWrong('The schema of a replace session must stay the same as in its first batch.');
+  checkEditable(a);
+  const session = readSession(ctx);
+  if (!session) throw missingParameter('session');
+  const parsed = parsePayload(ctx.params.json('payload'));
+  as2650(() => checkPayloadFits(a, parsed, 'replace'));
+  const repo = ctx.services.store.audiences;
+  const now = ctx.services.clock.nowSeconds();
+  const answer = await ctx.services.store.locks.exclusive(`audience-session:${a.ad_account_id}:${session.sessionId}`, async () => {
+    const existing = await repo.getSession(a.ad_account_id, session.sessionId);
+    let generation: number;
+    if (!existing) {
+      if (session.batchSeq !== 1) throw replaceFirstBatchMissing();
+      if (a.replace_state === 'running' || (await repo.hasPending(a.id))) throw audienceUpdateInProgress();
+      if (Number(a.published_count) >= MAX_REPLACE_SIZE) throw replaceAudienceTooLarge();
+      generation = Number(a.generation) + 1;
+    } else {
+      if (existing.kind === 'replace' && existing.audience_id === a.id) {
+        if (existing.committed) {
+          // The worker closes a timed-out session at the end of its window; a last batch closes it earlier.
+          if (Number(existing.closed_at) >= Number(existing.started_at) + SESSION_WINDOW_SECONDS) throw replaceSessionTimedOut();
+          throw replaceSessionFinished();
         }
-        generation = Number(existing.generation ?? a.generation);
+        if (isExpired(existing, now)) throw replaceSessionTimedOut();
+        if (existing.schema_sig !== parsed.schemaSignature) throw replaceSomethingWrong('The schema of a replace session must stay the same as in its first batch.');
       }
-      const decision = decideBatch(existing, session, { adAccountId: a.ad_account_id, audienceId: a.id, kind: 'replace', now }, {
-        received: parsed.received,
-        invalid: parsed.invalid,
-        staged: parsed.validRows,
-      });
-      if (decision.verdict === 'accept') {
-        const closing = session.lastBatch;
-        const row = { ...decision.row, schema_sig: parsed.schemaSignature, generation, committed: closing ? 1 : 0 };
-        const batches = parsed.validRows > 0 ? [batchRow(ctx, a, session.sessionId, 'replace', parsed, generation)] : [];
-        if (closing) batches.push({ ...batchRow(ctx, a, session.sessionId, 'commit_replace', { ...parsed, columns: [], rows: Buffer.alloc(0), validRows: 0 }, generation) });
-        const ds = dataSourceOf(parsed);
-        await repo.stage({
-          session: { row, exists: decision.exists },
-          batches,
-          audience: {
-            id: a.id,
-            patch: {
-              time_updated: now,
-              ...(existing ? {} : { replace_state: 'running', generation }),
-              ...(a.data_source_type === 'UNKNOWN' ? { data_source_type: ds.type, data_source_sub_type: ds.sub } : {}),
-            },
-          },
-        });
-      } else {
-        ctx.debugMessages.push({ type: 'warning', message: `Batch ${session.batchSeq} of replace session ${session.sessionId} was already received; it was not counted again.` });
-      }
-      return usersAnswer(ctx, a, {
-        audienceId: a.id,
-        sessionId: session.sessionId,
-        numReceived: Number(decision.row.num_received ?? 0),
-        numInvalid: Number(decision.row.num_invalid ?? 0),
-        samples: parsed.samples,
-      });
+      generation = Number(existing.generation ?? a.generation);
+    }
+    const decision = decideBatch(existing, session, { adAccountId: a.ad_account_id, audienceId: a.id, kind: 'replace', now }, {
+      received: parsed.received,
+      invalid: parsed.invalid,
+      staged: parsed.validRows,
     });
-    worker?.notify(ctx.services.config.matchDelayMs);
-    return answer;
-  } finally {
-    worker?.activity(-1);
-  }
+    if (decision.verdict === 'accept') {
+      const closing = session.lastBatch;
+      const row = { ...decision.row, schema_sig: parsed.schemaSignature, generation, committed: closing ? 1 : 0 };
+      const batches = parsed.validRows > 0 ? [batchRow(ctx, a, session.sessionId, 'replace', parsed, generation)] : [];
+      if (closing) batches.push({ ...batchRow(ctx, a, session.sessionId, 'commit_replace', { ...parsed, columns: [], rows: Buffer.alloc(0), validRows: 0 }, generation) });
+      const ds = dataSourceOf(parsed);
+      await repo.stage({
+        session: { row, exists: decision.exists },
+        batches,
+        audience: {
+          id: a.id,
+          patch: {
+            time_updated: now,
+            ...(existing ? {} : { replace_state: 'running', generation }),
+            ...(a.data_source_type === 'UNKNOWN' ? { data_source_type: ds.type, data_source_sub_type: ds.sub } : {}),
+          },
+        },
+      });
+    } else {
+      ctx.debugMessages.push({ type: 'warning', message: `Batch ${session.batchSeq} of replace session ${session.sessionId} was already received; it was not counted again.` });
+    }
+    return usersAnswer(ctx, a, {
+      audienceId: a.id,
+      sessionId: session.sessionId,
+      numReceived: Number(decision.row.num_received ?? 0),
+      numInvalid: Number(decision.row.num_invalid ?? 0),
+      samples: parsed.samples,
+    });
+  });
+  worker?.notify(ctx.services.config.matchDelayMs);
+  return answer;
 }
 

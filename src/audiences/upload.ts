@@ -71,20 +71,15 @@ export function batchRow(
 
 export async function handleUsers(a: CustomAudience, ctx: GraphContext, op: UsersOp): Promise<Record<string, unknown>> {
   const worker = workerOf(ctx.services);
-  worker?.activity(1);
-  try {
-    checkEditable(a);
-    if (a.replace_state === 'running') throw audienceUpdateInProgress();
-    const parsed = parsePayload(ctx.params.json('payload'));
-    checkPayloadFits(a, parsed, op);
-    if (op === 'remove' && a.removal_floor > 0 && Number(a.published_count) - parsed.validRows < a.removal_floor) throw audienceSizeTooLow();
-    const session = readSession(ctx) ?? autoSession();
-    const answer = await stageUsers(ctx, a, op, parsed, session);
-    worker?.notify(ctx.services.config.matchDelayMs);
-    return answer;
-  } finally {
-    worker?.activity(-1);
-  }
+  checkEditable(a);
+  if (a.replace_state === 'running') throw audienceUpdateInProgress();
+  const parsed = parsePayload(ctx.params.json('payload'));
+  checkPayloadFits(a, parsed, op);
+  if (op === 'remove' && a.removal_floor > 0 && Number(a.published_count) - parsed.validRows < a.removal_floor) throw audienceSizeTooLow();
+  const session = readSession(ctx) ?? autoSession();
+  const answer = await stageUsers(ctx, a, op, parsed, session);
+  worker?.notify(ctx.services.config.matchDelayMs);
+  return answer;
 }
 
 /** Settles the batch with its session and stages it; returns the answer. */

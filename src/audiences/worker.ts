@@ -8,11 +8,11 @@
  * It runs in the server process on the event loop, so it gives way to requests: while uploads are
  * arriving it takes one small slice now and then, and the big slices once they stop.
  */
-import { randomBytes } from 'node:crypto';
+import crypto, { randomBytes } from 'node:crypto';
 import type { Services } from '../server/services.js';
 import type { CustomAudience, UploadBatch } from '../storage/audiences.js';
 import type { AddRow, RemoveRow, SliceProgress } from '../storage/audiences-rows.js';
-import { isEmptyCell, packPairs, sha256 } from './hashing.js';
+import { isEmptyCell } from './hashing.js';
 import { K } from './key-types.js';
 import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
 import type { PeopleSync } from './people-sync.js';
@@ -29,52 +29,93 @@ const TICK_MS = 500;
 /** A batch claimed by a worker that has not finished it for this long may be taken over. */
 const STALE_CLAIM_MS = 120_000;
 
+/** A row's match key: its hex (for the batched lookup) and where its 32 bytes are. */
+export interface MatchKey {
+  type: number;
+  hex: string;
+  /** The key's bytes: a slice of the row's packed keys, or a derived hash. */
+  bytes: Buffer;
+}
+
 export interface PreparedRow {
-  pairs: Pair[];
+  /** Packed (type, hash) pairs sorted by type: what is stored. */
   keys: Buffer;
   rowHash: Buffer;
-  matchKeys: Pair[];
+  matchKeys: MatchKey[];
   birth: BirthKeys;
 }
 
-/** A staged row's non-empty cells as (type, hash) pairs sorted by type, with its identity hash. */
-export function prepareRow(batch: Buffer, index: number, columns: number[], adAccountId: string): PreparedRow {
-  const width = columns.length * 32;
-  const base = index * width;
-  const pairs: Pair[] = [];
-  for (let c = 0; c < columns.length; c++) {
+/** Keys whose match key is the cell itself (no combination needed). */
+const DIRECT = new Set<number>([K.EMAIL, K.PHONE, K.MADID, K.APPUID, K.PAGEUID]);
+/** Keys that only count in combination (name and place) or need the account (extern id). */
+const COMBINED = new Set<number>([K.FN, K.FI, K.LN, K.ZIP, K.CT, K.ST, K.EXTERN_ID]);
+
+/** Column indexes of a batch in key-type order: a row's pairs come out sorted without a sort. */
+export function columnOrder(columns: number[]): number[] {
+  return columns.map((_, i) => i).sort((a, b) => columns[a] - columns[b]);
+}
+
+/**
+ * A staged row's non-empty cells packed as (type, hash) pairs in type order, with its identity
+ * hash and match keys. This runs a million times per million rows, so it copies bytes once and
+ * derives only what the row's keys can make (combined keys need a last name or an extern id).
+ */
+export function prepareRow(batch: Buffer, index: number, columns: number[], order: number[], adAccountId: string): PreparedRow {
+  const base = index * columns.length * 32;
+  let n = 0;
+  for (const c of order) if (!isEmptyCell(batch, base + c * 32)) n++;
+  const keys = Buffer.allocUnsafe(n * 33);
+  const matchKeys: MatchKey[] = [];
+  let combined = false;
+  let birth: BirthKeys | undefined;
+  let o = 0;
+  for (const c of order) {
     const off = base + c * 32;
-    if (!isEmptyCell(batch, off)) pairs.push({ type: columns[c], hash: batch.subarray(off, off + 32) });
+    if (isEmptyCell(batch, off)) continue;
+    const type = columns[c];
+    keys[o] = type;
+    batch.copy(keys, o + 1, off, off + 32);
+    if (DIRECT.has(type)) matchKeys.push({ type, hex: keys.toString('hex', o + 1, o + 33), bytes: keys.subarray(o + 1, o + 33) });
+    else if (COMBINED.has(type)) combined = true;
+    else if (type === K.DOBY || type === K.DOBM || type === K.DOBD) (birth ??= {})[type] = keys.subarray(o + 1, o + 33);
+    o += 33;
   }
-  pairs.sort((a, b) => a.type - b.type);
-  const keys = packPairs(pairs);
-  return { pairs, keys, rowHash: sha256(keys), matchKeys: rowMatchKeys(pairs, adAccountId), birth: birthKeysOf(pairs) };
+  if (combined) {
+    const pairs: Pair[] = [];
+    for (let p = 0; p < keys.length; p += 33) pairs.push({ type: keys[p], hash: keys.subarray(p + 1, p + 33) });
+    for (const k of rowMatchKeys(pairs, adAccountId)) {
+      if (!DIRECT.has(k.type)) matchKeys.push({ type: k.type, hex: k.hash.toString('hex'), bytes: k.hash });
+    }
+  }
+  return { keys, rowHash: Buffer.from(crypto.hash('sha256', keys, 'hex'), 'hex'), matchKeys, birth: birth ?? {} };
 }
 
 /** Matches prepared rows against people with one batched lookup of every key. */
 export async function matchRows(services: Services, rows: PreparedRow[]): Promise<Array<{ personId: string; matchType: number } | null>> {
   const store = services.store.audiences.rows;
-  const all: Buffer[] = [];
+  const all: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
     for (const k of r.matchKeys) {
-      const hex = k.hash.toString('hex');
-      if (!seen.has(hex)) {
-        seen.add(hex);
-        all.push(k.hash);
+      if (!seen.has(k.hex)) {
+        seen.add(k.hex);
+        all.push(k.hex);
       }
     }
   }
   const hits = new Map<string, string[]>();
   const nameBased = new Set<string>();
-  for (const h of await store.lookupPersonKeys(all)) {
-    const id = h.keyType + ':' + h.key.toString('hex');
+  const found = store.lookupPersonKeysHex
+    ? await store.lookupPersonKeysHex(all)
+    : (await store.lookupPersonKeys(all.map((h) => Buffer.from(h, 'hex')))).map((h) => ({ hex: h.key.toString('hex'), personId: h.personId, keyType: h.keyType }));
+  for (const h of found) {
+    const id = h.keyType + ':' + h.hex;
     const list = hits.get(id);
     if (list) list.push(h.personId);
     else hits.set(id, [h.personId]);
     if (h.keyType >= K.NAME_ZIP && h.keyType <= K.INITIAL_CITY_STATE) nameBased.add(h.personId);
   }
-  const attrs = await store.personAttrs([...nameBased]);
+  const attrs = nameBased.size > 0 ? await store.personAttrs([...nameBased]) : new Map<string, Buffer>();
   const birthOf = (personId: string): BirthKeys | undefined => {
     const a = attrs.get(personId);
     if (!a) return undefined;
@@ -82,7 +123,7 @@ export async function matchRows(services: Services, rows: PreparedRow[]): Promis
     for (let o = 0; o + 33 <= a.length; o += 33) pairs.push({ type: a[o], hash: a.subarray(o + 1, o + 33) });
     return birthKeysOf(pairs);
   };
-  return rows.map((r) => matchRow(r.matchKeys, r.birth, (k) => hits.get(k.type + ':' + k.hash.toString('hex')), birthOf));
+  return rows.map((r) => matchRow(r.matchKeys, r.birth, (k) => hits.get(k.type + ':' + k.hex), birthOf));
 }
 
 export class MatchWorker {
@@ -96,6 +137,7 @@ export class MatchWorker {
   private inFlight = 0;
   private lastActivity = 0;
   private lastBusySlice = 0;
+  private sliceSinceIdle = false;
   /** Rows processed since start, and where the time went (ms), for the control surface and the benchmark. */
   processedRows = 0;
   readonly timings = { prepare: 0, match: 0, apply: 0, slices: 0 };
@@ -169,6 +211,10 @@ export class MatchWorker {
         const nowMs = clock.now();
         const batch = await repo.claimNext(this.id, nowMs, STALE_CLAIM_MS);
         if (!batch) {
+          if (this.sliceSinceIdle) {
+            this.sliceSinceIdle = false;
+            await repo.rows.whenQueueEmpty?.();
+          }
           const next = await repo.nextReadyAt();
           if (next !== undefined) this.notify(Math.max(5, next - clock.now()));
           return;
@@ -184,6 +230,7 @@ export class MatchWorker {
           this.lastBusySlice = performance.now();
         }
         await this.processSlice(batch, size);
+        this.sliceSinceIdle = true;
         // Let requests in between slices.
         await new Promise((r) => setImmediate(r));
       }
@@ -248,8 +295,9 @@ export class MatchWorker {
     }
     const columns = JSON.parse(batch.columns) as number[];
     const t0 = performance.now();
+    const order = columnOrder(columns);
     const prepared: PreparedRow[] = [];
-    for (let i = lo; i < hi; i++) prepared.push(prepareRow(batch.rows, i, columns, audience.ad_account_id));
+    for (let i = lo; i < hi; i++) prepared.push(prepareRow(batch.rows, i, columns, order, audience.ad_account_id));
     const t1 = performance.now();
     const matches = await matchRows(this.services, prepared);
     progress.matched = matches.filter((m) => m !== null).length;
@@ -278,7 +326,7 @@ export class MatchWorker {
         keys: r.keys,
         personId: m?.personId ?? null,
         matchType: m?.matchType ?? null,
-        matchKeys: m ? [] : r.matchKeys.map((k) => k.hash),
+        matchKeys: m ? [] : r.matchKeys.map((k) => k.bytes),
       };
     });
     const generation = batch.op === 'replace' ? Number(batch.generation ?? audience.generation) : Number(audience.generation);
@@ -291,7 +339,7 @@ export class MatchWorker {
     matches: Array<{ personId: string; matchType: number } | null>,
     progress: SliceProgress,
   ): Promise<void> {
-    const remove: RemoveRow[] = prepared.map((r) => ({ rowHash: r.rowHash, matchKeys: r.matchKeys.map((k) => k.hash) }));
+    const remove: RemoveRow[] = prepared.map((r) => ({ rowHash: r.rowHash, matchKeys: r.matchKeys.map((k) => k.bytes) }));
     const people = matches.filter((m): m is { personId: string; matchType: number } => m !== null).map((m) => m.personId);
     await this.services.store.audiences.rows.applyRemove(audience.id, remove, people, progress);
   }

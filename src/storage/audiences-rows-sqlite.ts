@@ -31,10 +31,45 @@ async function whenIdle(raw: SQLite.Database): Promise<void> {
   }
 }
 
+/**
+ * WAL pages a checkpoint may wait for (64 MiB). The default (1,000 pages) checkpoints several times
+ * per 10,000-row slice, each time rewriting random pages of a large database; fewer, larger
+ * checkpoints write each hot page once. The matcher checkpoints itself when its queue runs dry.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 16_384;
+
 export class SqliteAudienceRows implements AudienceRowStore {
   private stmts: ReturnType<SqliteAudienceRows['prepare']> | undefined;
 
-  constructor(private readonly raw: SQLite.Database) {}
+  constructor(private readonly raw: SQLite.Database) {
+    raw.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  }
+
+  /**
+   * One matcher transaction. It needs no fsync of its own: everything it writes is derived from
+   * the queue, and its batch's progress commits with it, so after a power cut the batch is simply
+   * applied again. The next request's commit (synchronous=FULL) syncs the log up to and including
+   * it; an acknowledged upload is never behind an unsynced matcher write.
+   */
+  private tx<T>(fn: () => T): T {
+    const prev = this.raw.pragma('synchronous', { simple: true }) as number;
+    this.raw.pragma('synchronous = NORMAL');
+    try {
+      return this.raw.transaction(fn)();
+    } finally {
+      this.raw.pragma(`synchronous = ${prev}`);
+    }
+  }
+
+  /** People joining and leaving come from requests and events, not the queue: they sync as usual. */
+  private durableTx<T>(fn: () => T): T {
+    return this.raw.transaction(fn)();
+  }
+
+  async whenQueueEmpty(): Promise<void> {
+    await whenIdle(this.raw);
+    this.raw.pragma('wal_checkpoint(PASSIVE)');
+  }
 
   private get s(): ReturnType<SqliteAudienceRows['prepare']> {
     this.stmts ??= this.prepare();
@@ -114,6 +149,12 @@ export class SqliteAudienceRows implements AudienceRowStore {
     return rows.map((r) => ({ key: Buffer.from(r.k, 'hex'), personId: r.p, keyType: r.t }));
   }
 
+  async lookupPersonKeysHex(hexes: string[]): Promise<Array<{ hex: string; personId: string; keyType: number }>> {
+    if (hexes.length === 0) return [];
+    const rows = this.s.lookup.all(JSON.stringify(hexes)) as Array<{ k: string; p: string; t: number }>;
+    return rows.map((r) => ({ hex: r.k, personId: r.p, keyType: r.t }));
+  }
+
   async personAttrs(personIds: string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     if (personIds.length === 0) return out;
@@ -125,7 +166,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
     await whenIdle(this.raw);
     const s = this.s;
     const now = progress.nowSeconds;
-    return this.raw.transaction(() => {
+    return this.tx(() => {
       let newRows = 0;
       let newMembers = 0;
       const seen = new Set<string>();
@@ -148,13 +189,13 @@ export class SqliteAudienceRows implements AudienceRowStore {
       if (newMembers > 0 || newRows > 0) s.bumpMembers.run(newMembers, now, audienceId);
       this.progress(audienceId, progress);
       return { newRows, newMembers };
-    })();
+    });
   }
 
   async applyRemove(audienceId: string, rows: RemoveRow[], personIds: string[], progress: SliceProgress): Promise<{ removedRows: number; removedMembers: number }> {
     await whenIdle(this.raw);
     const s = this.s;
-    return this.raw.transaction(() => {
+    return this.tx(() => {
       let removedRows = 0;
       let removedMembers = 0;
       for (const p of new Set(personIds)) {
@@ -177,63 +218,63 @@ export class SqliteAudienceRows implements AudienceRowStore {
       if (removedMembers > 0 || removedRows > 0) s.bumpMembers.run(-removedMembers, progress.nowSeconds, audienceId);
       this.progress(audienceId, progress);
       return { removedRows, removedMembers };
-    })();
+    });
   }
 
   async commitReplace(audienceId: string, generation: number, failed: boolean, progress: SliceProgress): Promise<{ removedRows: number; members: number }> {
     await whenIdle(this.raw);
     const s = this.s;
-    return this.raw.transaction(() => {
+    return this.tx(() => {
       const removedRows = s.dropOldGenerations.run(audienceId, generation).changes;
       s.dropOrphanKeys.run(audienceId);
       const members = Number(s.countMembers.get(audienceId) ?? 0);
       s.finishReplace.run(members, members, failed ? 'failed' : null, progress.nowSeconds, audienceId);
       this.progress(audienceId, progress);
       return { removedRows, members };
-    })();
+    });
   }
 
   async purgeAudience(audienceId: string, progress: SliceProgress): Promise<void> {
     await whenIdle(this.raw);
     const s = this.s;
-    this.raw.transaction(() => {
+    this.tx(() => {
       s.purgeRows.run(audienceId);
       s.purgeKeys.run(audienceId);
       s.purgeSessions.run(audienceId);
       s.purgeBatches.run(audienceId);
       s.purgeAudience.run(audienceId);
       s.deleteBatch.run(progress.batchId);
-    })();
+    });
   }
 
   async advance(audienceId: string | null, progress: SliceProgress): Promise<void> {
     await whenIdle(this.raw);
-    this.raw.transaction(() => this.progress(audienceId, progress))();
+    this.tx(() => this.progress(audienceId, progress));
   }
 
   async replacePersonKeys(sets: PersonKeySet[], nowSeconds: number): Promise<void> {
     await whenIdle(this.raw);
     const s = this.s;
-    this.raw.transaction(() => {
+    this.durableTx(() => {
       for (const set of sets) {
         const old = s.getKeySet.get(set.personId) as Buffer | undefined;
         if (old) for (const h of unpackHashes(old)) s.deletePersonKey.run(h, set.personId);
         for (const k of set.keys) s.insertPersonKey.run(k.hash, set.personId, k.type);
         s.upsertKeySet.run(set.personId, pack(set.keys), pack(set.attrs), nowSeconds);
       }
-    })();
+    });
   }
 
   async deletePersonKeys(personIds: string[]): Promise<void> {
     await whenIdle(this.raw);
     const s = this.s;
-    this.raw.transaction(() => {
+    this.durableTx(() => {
       for (const id of personIds) {
         const old = s.getKeySet.get(id) as Buffer | undefined;
         if (old) for (const h of unpackHashes(old)) s.deletePersonKey.run(h, id);
         s.deleteKeySet.run(id);
       }
-    })();
+    });
   }
 
   async unmatchedRowsWithKeys(keys: Buffer[]): Promise<StoredRow[]> {
@@ -259,7 +300,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
   ): Promise<Map<string, number>> {
     await whenIdle(this.raw);
     const s = this.s;
-    return this.raw.transaction(() => {
+    return this.durableTx(() => {
       const delta = new Map<string, number>();
       for (const e of entries) {
         const wasMember = s.memberExists.get(e.personId, e.audienceId) !== undefined;
@@ -269,13 +310,13 @@ export class SqliteAudienceRows implements AudienceRowStore {
       }
       for (const [a, d] of delta) s.bumpBoth.run(d, d, a);
       return delta;
-    })();
+    });
   }
 
   async unassignPerson(_personId: string, rows: Array<{ audienceId: string; rowHash: Buffer; matchKeys: Buffer[] }>): Promise<Map<string, number>> {
     await whenIdle(this.raw);
     const s = this.s;
-    return this.raw.transaction(() => {
+    return this.durableTx(() => {
       const delta = new Map<string, number>();
       for (const r of rows) {
         if (s.unassign.run(r.audienceId, r.rowHash).changes === 0) continue;
@@ -284,6 +325,6 @@ export class SqliteAudienceRows implements AudienceRowStore {
       }
       for (const [a, d] of delta) s.bumpBoth.run(d, d, a);
       return delta;
-    })();
+    });
   }
 }

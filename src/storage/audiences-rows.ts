@@ -56,6 +56,8 @@ export interface PersonKeySet {
 export interface AudienceRowStore {
   /** People holding any of these keys: one batched lookup. */
   lookupPersonKeys(keys: Buffer[]): Promise<Array<{ key: Buffer; personId: string; keyType: number }>>;
+  /** The same with keys as hex both ways (the matcher's form; saves two conversions per key). */
+  lookupPersonKeysHex?(hexes: string[]): Promise<Array<{ hex: string; personId: string; keyType: number }>>;
   /** Packed attribute hashes (birth date) of these people. */
   personAttrs(personIds: string[]): Promise<Map<string, Buffer>>;
 
@@ -67,6 +69,9 @@ export interface AudienceRowStore {
   purgeAudience(audienceId: string, progress: SliceProgress): Promise<void>;
   /** Queue bookkeeping alone (a batch whose audience vanished, an empty slice). */
   advance(audienceId: string | null, progress: SliceProgress): Promise<void>;
+
+  /** Housekeeping when the queue runs dry (SQLite: a WAL checkpoint). */
+  whenQueueEmpty?(): Promise<void>;
 
   replacePersonKeys(sets: PersonKeySet[], nowSeconds: number): Promise<void>;
   deletePersonKeys(personIds: string[]): Promise<void>;
