@@ -21,6 +21,8 @@ export interface ServeProcess {
 
 export interface ServeOptions {
   databaseUrl?: string;
+  /** SQLite data folder (without it and without a database URL: `--ephemeral`). */
+  dataDir?: string;
   redisUrl?: string;
   /** Extra `serve` arguments. */
   args?: string[];
@@ -30,7 +32,8 @@ export interface ServeOptions {
 }
 
 export function startServeProcess(opts: ServeOptions): Promise<ServeProcess> {
-  const args = [BIN, 'serve', '--port', '0', ...(opts.databaseUrl ? ['--database', opts.databaseUrl] : ['--ephemeral'])];
+  const store = opts.databaseUrl ? ['--database', opts.databaseUrl] : opts.dataDir ? ['--data', opts.dataDir] : ['--ephemeral'];
+  const args = [BIN, 'serve', '--port', '0', ...store];
   if (opts.redisUrl) args.push('--redis', opts.redisUrl);
   args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, {

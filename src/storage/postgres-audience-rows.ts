@@ -131,10 +131,10 @@ export class PostgresAudienceRows implements AudienceRowStore {
   async lookupPersonKeys(keys: Buffer[]): Promise<Array<{ key: Buffer; personId: string; keyType: number }>> {
     const out: Array<{ key: Buffer; personId: string; keyType: number }> = [];
     for (const part of chunks(keys)) {
+      // One index probe per key; for lookups `= ANY(bytea[])` measured faster than decoding hex
+      // in SQL (the other way round from inserts, spec/machine-limits.md §5b).
       const r = await sql<{ key_hash: Buffer; person_id: string; key_type: number }>`
-        SELECT pk.key_hash, pk.person_id, pk.key_type
-        FROM (SELECT DISTINCT decode(h, 'hex') AS k FROM unnest(${part.map(hex)}::text[]) AS u(h)) AS q
-        JOIN person_keys pk ON pk.key_hash = q.k`.execute(this.db);
+        SELECT key_hash, person_id, key_type FROM person_keys WHERE key_hash = ANY(${part}::bytea[])`.execute(this.db);
       for (const row of r.rows) out.push({ key: buf(row.key_hash), personId: row.person_id, keyType: row.key_type });
     }
     return out;
@@ -149,6 +149,8 @@ export class PostgresAudienceRows implements AudienceRowStore {
   async applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
     return this.tx(async (tx) => {
       await lockAudiences(tx, [audienceId]);
+      // A 10,000-row slice's CTEs (a few MB) would otherwise spill to temporary files.
+      await sql`SET LOCAL work_mem = '32MB'`.execute(tx);
       let newRows = 0;
       let newMembers = 0;
       // Members counted in earlier chunks of this slice are already stored, so the NOT EXISTS
@@ -171,9 +173,11 @@ export class PostgresAudienceRows implements AudienceRowStore {
                  WITH ORDINALITY AS u(h, k, p, t, ord)
           ),
           members_before AS (
-            SELECT DISTINCT i.person_id FROM input i
-            WHERE i.person_id IS NOT NULL
-              AND EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = ${audienceId} AND r.person_id = i.person_id)
+            -- LATERAL … LIMIT 1: one probe of the person index per person. As an EXISTS the planner
+            -- may hash-join the audience's whole row set, which grows with every slice.
+            SELECT i.person_id
+            FROM (SELECT DISTINCT person_id FROM input WHERE person_id IS NOT NULL) AS i
+            CROSS JOIN LATERAL (SELECT 1 FROM audience_rows r WHERE r.person_id = i.person_id AND r.audience_id = ${audienceId} LIMIT 1) AS hit
           ),
           ins AS (
             INSERT INTO audience_rows (audience_id, row_hash, keys, person_id, match_type, generation, added_at)
@@ -236,7 +240,8 @@ export class PostgresAudienceRows implements AudienceRowStore {
         if (touched.length > 0) {
           const left = await sql<{ n: number }>`
             SELECT count(*)::int AS n FROM unnest(${touched}::text[]) AS u(p)
-            WHERE NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = ${audienceId} AND r.person_id = u.p)`.execute(tx);
+            LEFT JOIN LATERAL (SELECT 1 AS one FROM audience_rows r WHERE r.person_id = u.p AND r.audience_id = ${audienceId} LIMIT 1) AS hit ON true
+            WHERE hit.one IS NULL`.execute(tx);
           removedMembers += left.rows[0]?.n ?? 0;
         }
         // Unmatched rows that went take their match-key index entries with them.
@@ -362,10 +367,12 @@ export class PostgresAudienceRows implements AudienceRowStore {
     for (const part of chunks(keys)) {
       const r = await sql<{ audience_id: string; row_hash: Buffer; keys: Buffer }>`
         SELECT m.audience_id, m.row_hash, r.keys
-        FROM (SELECT DISTINCT decode(h, 'hex') AS k FROM unnest(${part.map(hex)}::text[]) AS u(h)) AS q
-        JOIN row_match_keys m ON m.key_hash = q.k
-        JOIN custom_audiences c ON c.id = m.audience_id AND c.deleted = 0
-        JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash`.execute(this.db);
+        FROM custom_audiences c
+        CROSS JOIN (SELECT DISTINCT k FROM unnest(${part}::bytea[]) AS u(k)) AS q
+        -- The match-key index leads with the audience: probe (audience, key) pairs, as SQLite does.
+        JOIN LATERAL (SELECT mk.audience_id, mk.row_hash FROM row_match_keys mk WHERE mk.audience_id = c.id AND mk.key_hash = q.k) AS m ON true
+        JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash
+        WHERE c.deleted = 0`.execute(this.db);
       for (const row of r.rows) {
         const id = row.audience_id + ':' + hex(buf(row.row_hash));
         if (seen.has(id)) continue;
