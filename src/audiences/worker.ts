@@ -18,12 +18,22 @@ import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from '
 import type { PeopleSync } from './people-sync.js';
 import { SESSION_WINDOW_SECONDS } from './sessions.js';
 
-/** Rows per slice when requests are arriving, and when the server is otherwise idle. */
-const BUSY_SLICE = 1_000;
+/** Rows per slice when requests keep arriving, and when the server is otherwise idle. */
+const BUSY_SLICE = 500;
 const IDLE_SLICE = 10_000;
-/** Requests seen this recently mean "busy"; while busy a slice runs at most this often. */
+/**
+ * Rows per transaction when idle: consecutive add batches of one audience are applied together.
+ * Index pages are written once per commit, so a commit holding more rows writes fewer pages per row.
+ */
+const IDLE_ROWS_PER_COMMIT = 60_000;
+/** Requests seen this recently mean "busy". */
 const BUSY_GAP_MS = 30;
-const BUSY_SLICE_EVERY_MS = 200;
+/** While busy the matcher waits; only after this long without a pause does it take small slices… */
+const MAX_DEFER_MS = 5_000;
+/** …one at most this often. */
+const BUSY_SLICE_EVERY_MS = 500;
+/** In-flight requests not heard of for this long are taken as gone. */
+const STUCK_REQUEST_MS = 10_000;
 /** The periodic check (session windows, clock moves, people who changed behind our back). */
 const TICK_MS = 500;
 /** A batch claimed by a worker that has not finished it for this long may be taken over. */
@@ -90,32 +100,38 @@ export function prepareRow(batch: Buffer, index: number, columns: number[], orde
   return { keys, rowHash: Buffer.from(crypto.hash('sha256', keys, 'hex'), 'hex'), matchKeys, birth: birth ?? {} };
 }
 
-/** Matches prepared rows against people with one batched lookup of every key. */
-export async function matchRows(services: Services, rows: PreparedRow[]): Promise<Array<{ personId: string; matchType: number } | null>> {
+type Found = Array<{ hex: string; personId: string; keyType: number }>;
+
+async function lookup(services: Services, hexes: string[]): Promise<Found> {
   const store = services.store.audiences.rows;
-  const all: string[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    for (const k of r.matchKeys) {
-      if (!seen.has(k.hex)) {
-        seen.add(k.hex);
-        all.push(k.hex);
-      }
-    }
-  }
+  if (hexes.length === 0) return [];
+  if (store.lookupPersonKeysHex) return store.lookupPersonKeysHex(hexes);
+  return (await store.lookupPersonKeys(hexes.map((h) => Buffer.from(h, 'hex')))).map((h) => ({ hex: h.key.toString('hex'), personId: h.personId, keyType: h.keyType }));
+}
+
+/**
+ * Matches prepared rows against people with batched lookups: first every row's email (the
+ * strongest key, and the one most rows that match at all match by), then every other key of the
+ * rows the emails left unresolved — half the lookups of asking for every key at once.
+ */
+export async function matchRows(services: Services, rows: PreparedRow[]): Promise<Array<{ personId: string; matchType: number } | null>> {
   const hits = new Map<string, string[]>();
   const nameBased = new Set<string>();
-  const found = store.lookupPersonKeysHex
-    ? await store.lookupPersonKeysHex(all)
-    : (await store.lookupPersonKeys(all.map((h) => Buffer.from(h, 'hex')))).map((h) => ({ hex: h.key.toString('hex'), personId: h.personId, keyType: h.keyType }));
-  for (const h of found) {
-    const id = h.keyType + ':' + h.hex;
-    const list = hits.get(id);
-    if (list) list.push(h.personId);
-    else hits.set(id, [h.personId]);
-    if (h.keyType >= K.NAME_ZIP && h.keyType <= K.INITIAL_CITY_STATE) nameBased.add(h.personId);
-  }
-  const attrs = nameBased.size > 0 ? await store.personAttrs([...nameBased]) : new Map<string, Buffer>();
+  const record = (found: Found): void => {
+    for (const h of found) {
+      const id = h.keyType + ':' + h.hex;
+      const list = hits.get(id);
+      if (list) list.push(h.personId);
+      else hits.set(id, [h.personId]);
+      if (h.keyType >= K.NAME_ZIP && h.keyType <= K.INITIAL_CITY_STATE) nameBased.add(h.personId);
+    }
+  };
+  const unique = (keys: Iterable<MatchKey>): string[] => [...new Set([...keys].map((k) => k.hex))];
+  const emails = rows.flatMap((r) => r.matchKeys.filter((k) => k.type === K.EMAIL));
+  record(await lookup(services, unique(emails)));
+  const open = rows.filter((r) => !r.matchKeys.some((k) => k.type === K.EMAIL && hits.has(K.EMAIL + ':' + k.hex)));
+  record(await lookup(services, unique(open.flatMap((r) => r.matchKeys.filter((k) => k.type !== K.EMAIL)))));
+  const attrs = nameBased.size > 0 ? await services.store.audiences.rows.personAttrs([...nameBased]) : new Map<string, Buffer>();
   const birthOf = (personId: string): BirthKeys | undefined => {
     const a = attrs.get(personId);
     if (!a) return undefined;
@@ -137,6 +153,7 @@ export class MatchWorker {
   private inFlight = 0;
   private lastActivity = 0;
   private lastBusySlice = 0;
+  private deferSince: number | undefined;
   private sliceSinceIdle = false;
   /** Rows processed since start, and where the time went (ms), for the control surface and the benchmark. */
   processedRows = 0;
@@ -198,7 +215,11 @@ export class MatchWorker {
   }
 
   private busy(): boolean {
-    return this.inFlight > 0 || performance.now() - this.lastActivity < BUSY_GAP_MS;
+    const quiet = performance.now() - this.lastActivity;
+    // A request that never reports its end (a dropped connection has no onResponse) stops
+    // counting after a while, so the matcher cannot be held off for good.
+    if (this.inFlight > 0 && quiet > STUCK_REQUEST_MS) this.inFlight = 0;
+    return this.inFlight > 0 || quiet < BUSY_GAP_MS;
   }
 
   private async loop(): Promise<void> {
@@ -220,14 +241,19 @@ export class MatchWorker {
           return;
         }
         let size = IDLE_SLICE;
+        const now = performance.now();
         if (this.busy()) {
-          const wait = this.lastBusySlice + BUSY_SLICE_EVERY_MS - performance.now();
-          if (wait > 0) {
-            this.notify(Math.min(wait, BUSY_SLICE_EVERY_MS));
+          this.deferSince ??= now;
+          const starving = now - this.deferSince > MAX_DEFER_MS;
+          const wait = starving ? this.lastBusySlice + BUSY_SLICE_EVERY_MS - now : BUSY_GAP_MS;
+          if (!starving || wait > 0) {
+            this.notify(Math.max(5, Math.min(wait, BUSY_SLICE_EVERY_MS)));
             return;
           }
           size = BUSY_SLICE;
-          this.lastBusySlice = performance.now();
+          this.lastBusySlice = now;
+        } else {
+          this.deferSince = undefined;
         }
         await this.processSlice(batch, size);
         this.sliceSinceIdle = true;
@@ -270,7 +296,7 @@ export class MatchWorker {
     const rows = store.audiences.rows;
     const audience = batch.audience_id ? await store.audiences.getAudience(batch.audience_id) : undefined;
     const lo = Number(batch.rows_done);
-    const hi = Math.min(Number(batch.row_count), lo + size);
+    let hi = Math.min(Number(batch.row_count), lo + size);
     const progress: SliceProgress = {
       batchId: Number(batch.id),
       rowsDone: hi,
@@ -293,18 +319,36 @@ export class MatchWorker {
       await rows.commitReplace(audience.id, Number(batch.generation ?? audience.generation), batch.op === 'commit_replace_failed', { ...progress, finished: true });
       return;
     }
-    const columns = JSON.parse(batch.columns) as number[];
+    // Idle, and the store can commit several batches at once: take the ones queued behind this one.
+    const together =
+      size === IDLE_SLICE && progress.finished && batch.op !== 'remove' && rows.applyAddBatches
+        ? await store.audiences.claimFollowing(this.id, batch, clock.now(), IDLE_ROWS_PER_COMMIT)
+        : [];
     const t0 = performance.now();
-    const order = columnOrder(columns);
-    const prepared: PreparedRow[] = [];
-    for (let i = lo; i < hi; i++) prepared.push(prepareRow(batch.rows, i, columns, order, audience.ad_account_id));
+    const parts: Array<{ batch: UploadBatch; prepared: PreparedRow[]; progress: SliceProgress }> = [{ batch, prepared: this.prepare(batch, lo, hi, audience), progress }];
+    for (const b of together) {
+      const n = Number(b.row_count);
+      parts.push({
+        batch: b,
+        prepared: this.prepare(b, Number(b.rows_done), n, audience),
+        progress: { ...progress, batchId: Number(b.id), rowsDone: n, finished: true, rowsInSlice: n - Number(b.rows_done), session: b.session_id ? { adAccountId: b.ad_account_id, sessionId: b.session_id } : undefined },
+      });
+    }
     const t1 = performance.now();
-    const matches = await matchRows(this.services, prepared);
-    progress.matched = matches.filter((m) => m !== null).length;
+    const all = parts.flatMap((p) => p.prepared);
+    const matches = await matchRows(this.services, all);
+    let at = 0;
+    const perPart = parts.map((p) => {
+      const m = matches.slice(at, at + p.prepared.length);
+      at += p.prepared.length;
+      p.progress.matched = m.filter((x) => x !== null).length;
+      return m;
+    });
     const t2 = performance.now();
-    if (batch.op === 'remove') await this.applyRemove(audience, prepared, matches, progress);
-    else await this.applyAdd(audience, batch, prepared, matches, progress);
+    if (batch.op === 'remove') await this.applyRemove(audience, parts[0].prepared, perPart[0], progress);
+    else await this.applyAdd(audience, parts.map((p, i) => ({ batch: p.batch, prepared: p.prepared, matches: perPart[i], progress: p.progress })));
     const t3 = performance.now();
+    hi = lo + all.length;
     this.timings.prepare += t1 - t0;
     this.timings.match += t2 - t1;
     this.timings.apply += t3 - t2;
@@ -312,25 +356,37 @@ export class MatchWorker {
     this.processedRows += hi - lo;
   }
 
+  private prepare(batch: UploadBatch, lo: number, hi: number, audience: CustomAudience): PreparedRow[] {
+    const columns = JSON.parse(batch.columns) as number[];
+    const order = columnOrder(columns);
+    const out: PreparedRow[] = [];
+    for (let i = lo; i < hi; i++) out.push(prepareRow(batch.rows, i, columns, order, audience.ad_account_id));
+    return out;
+  }
+
   private async applyAdd(
     audience: CustomAudience,
-    batch: UploadBatch,
-    prepared: PreparedRow[],
-    matches: Array<{ personId: string; matchType: number } | null>,
-    progress: SliceProgress,
+    parts: Array<{ batch: UploadBatch; prepared: PreparedRow[]; matches: Array<{ personId: string; matchType: number } | null>; progress: SliceProgress }>,
   ): Promise<void> {
-    const add: AddRow[] = prepared.map((r, i) => {
-      const m = matches[i];
-      return {
-        rowHash: r.rowHash,
-        keys: r.keys,
-        personId: m?.personId ?? null,
-        matchType: m?.matchType ?? null,
-        matchKeys: m ? [] : r.matchKeys.map((k) => k.bytes),
-      };
-    });
-    const generation = batch.op === 'replace' ? Number(batch.generation ?? audience.generation) : Number(audience.generation);
-    await this.services.store.audiences.rows.applyAdd(audience.id, generation, add, progress);
+    const toRows = (prepared: PreparedRow[], matches: Array<{ personId: string; matchType: number } | null>): AddRow[] =>
+      prepared.map((r, i) => {
+        const m = matches[i];
+        return {
+          rowHash: r.rowHash,
+          keys: r.keys,
+          personId: m?.personId ?? null,
+          matchType: m?.matchType ?? null,
+          matchKeys: m ? [] : r.matchKeys.map((k) => k.bytes),
+        };
+      });
+    const first = parts[0].batch;
+    const generation = first.op === 'replace' ? Number(first.generation ?? audience.generation) : Number(audience.generation);
+    const rows = this.services.store.audiences.rows;
+    if (rows.applyAddBatches) {
+      await rows.applyAddBatches(audience.id, generation, parts.map((p) => ({ rows: toRows(p.prepared, p.matches), progress: p.progress })));
+    } else {
+      for (const p of parts) await rows.applyAdd(audience.id, generation, toRows(p.prepared, p.matches), p.progress);
+    }
   }
 
   private async applyRemove(

@@ -89,6 +89,18 @@ export class SqliteAudienceRows implements AudienceRowStore {
       ),
       setGeneration: db.prepare('UPDATE audience_rows SET generation = ? WHERE audience_id = ? AND row_hash = ?'),
       insertMatchKey: db.prepare('INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash) VALUES (?, ?, ?)'),
+      logMatchKey: db.prepare('INSERT INTO row_match_log (audience_id, key_hash, row_hash) VALUES (?, ?, ?)'),
+      logPending: db.prepare('SELECT 1 FROM row_match_log LIMIT 1').pluck(),
+      // Sorted like the index, so the move appends instead of splitting pages at random; entries of
+      // rows that were removed or matched since are left behind.
+      flushLog: db.prepare(
+        'INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash) SELECT l.audience_id, l.key_hash, l.row_hash FROM row_match_log l CROSS JOIN audience_rows r ON r.audience_id = l.audience_id AND r.row_hash = l.row_hash WHERE r.person_id IS NULL ORDER BY l.audience_id, l.key_hash, l.row_hash',
+      ),
+      clearLog: db.prepare('DELETE FROM row_match_log'),
+      purgeLog: db.prepare('DELETE FROM row_match_log WHERE audience_id = ?'),
+      dropOrphanLog: db.prepare(
+        'DELETE FROM row_match_log WHERE audience_id = ? AND NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = row_match_log.audience_id AND r.row_hash = row_match_log.row_hash)',
+      ),
       deleteMatchKey: db.prepare('DELETE FROM row_match_keys WHERE audience_id = ? AND key_hash = ? AND row_hash = ?'),
       // Without INDEXED BY the planner prefers the primary key's audience_id prefix and scans the audience.
       deleteByPerson: db.prepare('DELETE FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ?'),
@@ -127,7 +139,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
       ),
       deleteKeySet: db.prepare('DELETE FROM person_key_sets WHERE person_id = ?'),
       unmatchedWithKeys: db.prepare(
-        'SELECT m.audience_id AS a, m.row_hash AS h, r.keys AS k FROM json_each(?) j CROSS JOIN custom_audiences c CROSS JOIN row_match_keys m ON m.audience_id = c.id AND m.key_hash = unhex(j.value) CROSS JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash WHERE c.deleted = 0',
+        'SELECT m.audience_id AS a, m.row_hash AS h, r.keys AS k FROM json_each(?) j CROSS JOIN custom_audiences c CROSS JOIN row_match_keys m ON m.audience_id = c.id AND m.key_hash = unhex(j.value) CROSS JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash WHERE c.deleted = 0 AND r.person_id IS NULL',
       ),
       rowsOfPerson: db.prepare('SELECT audience_id AS a, row_hash AS h, keys AS k FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ?'),
       assign: db.prepare('UPDATE audience_rows SET person_id = ?, match_type = ? WHERE audience_id = ? AND row_hash = ? AND person_id IS NULL'),
@@ -162,32 +174,48 @@ export class SqliteAudienceRows implements AudienceRowStore {
     return out;
   }
 
-  async applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
-    await whenIdle(this.raw);
+  /** One add batch's rows, inside the caller's transaction. */
+  private addRows(audienceId: string, generation: number, rows: AddRow[], now: number): { newRows: number; newMembers: number } {
     const s = this.s;
-    const now = progress.nowSeconds;
+    let newRows = 0;
+    let newMembers = 0;
+    const seen = new Set<string>();
+    for (const r of rows) {
+      let wasMember = false;
+      if (r.personId) wasMember = seen.has(r.personId) || s.memberExists.get(r.personId, audienceId) !== undefined;
+      const inserted = s.insertRow.run(audienceId, r.rowHash, r.keys, r.personId, r.matchType, generation, now).changes > 0;
+      if (!inserted) {
+        if (generation > 0) s.setGeneration.run(generation, audienceId, r.rowHash);
+        continue;
+      }
+      newRows++;
+      if (r.personId) {
+        if (!wasMember) newMembers++;
+        seen.add(r.personId);
+      } else {
+        // Appended, not indexed: most uploads never need the reverse lookup (see flushLog).
+        for (const k of r.matchKeys) s.logMatchKey.run(audienceId, k, r.rowHash);
+      }
+    }
+    if (newMembers > 0 || newRows > 0) s.bumpMembers.run(newMembers, now, audienceId);
+    return { newRows, newMembers };
+  }
+
+  async applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
+    return this.applyAddBatches(audienceId, generation, [{ rows, progress }]);
+  }
+
+  async applyAddBatches(audienceId: string, generation: number, parts: Array<{ rows: AddRow[]; progress: SliceProgress }>): Promise<{ newRows: number; newMembers: number }> {
+    await whenIdle(this.raw);
     return this.tx(() => {
       let newRows = 0;
       let newMembers = 0;
-      const seen = new Set<string>();
-      for (const r of rows) {
-        let wasMember = false;
-        if (r.personId) wasMember = seen.has(r.personId) || s.memberExists.get(r.personId, audienceId) !== undefined;
-        const inserted = s.insertRow.run(audienceId, r.rowHash, r.keys, r.personId, r.matchType, generation, now).changes > 0;
-        if (!inserted) {
-          if (generation > 0) s.setGeneration.run(generation, audienceId, r.rowHash);
-          continue;
-        }
-        newRows++;
-        if (r.personId) {
-          if (!wasMember) newMembers++;
-          seen.add(r.personId);
-        } else {
-          for (const k of r.matchKeys) s.insertMatchKey.run(audienceId, k, r.rowHash);
-        }
+      for (const part of parts) {
+        const r = this.addRows(audienceId, generation, part.rows, part.progress.nowSeconds);
+        newRows += r.newRows;
+        newMembers += r.newMembers;
+        this.progress(audienceId, part.progress);
       }
-      if (newMembers > 0 || newRows > 0) s.bumpMembers.run(newMembers, now, audienceId);
-      this.progress(audienceId, progress);
       return { newRows, newMembers };
     });
   }
@@ -227,6 +255,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
     return this.tx(() => {
       const removedRows = s.dropOldGenerations.run(audienceId, generation).changes;
       s.dropOrphanKeys.run(audienceId);
+      s.dropOrphanLog.run(audienceId);
       const members = Number(s.countMembers.get(audienceId) ?? 0);
       s.finishReplace.run(members, members, failed ? 'failed' : null, progress.nowSeconds, audienceId);
       this.progress(audienceId, progress);
@@ -240,6 +269,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
     this.tx(() => {
       s.purgeRows.run(audienceId);
       s.purgeKeys.run(audienceId);
+      s.purgeLog.run(audienceId);
       s.purgeSessions.run(audienceId);
       s.purgeBatches.run(audienceId);
       s.purgeAudience.run(audienceId);
@@ -279,6 +309,13 @@ export class SqliteAudienceRows implements AudienceRowStore {
 
   async unmatchedRowsWithKeys(keys: Buffer[]): Promise<StoredRow[]> {
     if (keys.length === 0) return [];
+    if (this.s.logPending.get() !== undefined) {
+      await whenIdle(this.raw);
+      this.durableTx(() => {
+        this.s.flushLog.run();
+        this.s.clearLog.run();
+      });
+    }
     const rows = this.s.unmatchedWithKeys.all(JSON.stringify(keys.map((k) => k.toString('hex')))) as Array<{ a: string; h: Buffer; k: Buffer }>;
     const seen = new Set<string>();
     const out: StoredRow[] = [];

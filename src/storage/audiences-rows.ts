@@ -62,6 +62,12 @@ export interface AudienceRowStore {
   personAttrs(personIds: string[]): Promise<Map<string, Buffer>>;
 
   applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }>;
+  /**
+   * Several consecutive add batches of one audience in one transaction (fewer, larger commits:
+   * each index page a commit writes then holds more of the new rows). Optional; applyAdd per
+   * batch is the fallback.
+   */
+  applyAddBatches?(audienceId: string, generation: number, parts: Array<{ rows: AddRow[]; progress: SliceProgress }>): Promise<{ newRows: number; newMembers: number }>;
   applyRemove(audienceId: string, rows: RemoveRow[], personIds: string[], progress: SliceProgress): Promise<{ removedRows: number; removedMembers: number }>;
   /** Ends a replace: rows of older generations go, the count is recomputed and published. */
   commitReplace(audienceId: string, generation: number, failed: boolean, progress: SliceProgress): Promise<{ removedRows: number; members: number }>;

@@ -113,6 +113,14 @@ export interface RowMatchKeyTable {
   row_hash: Buffer;
 }
 
+/** Match keys of unmatched rows not yet in row_match_keys (SQLite's matcher appends here). */
+export interface RowMatchLogTable {
+  seq: Generated<number>;
+  audience_id: string;
+  key_hash: Buffer;
+  row_hash: Buffer;
+}
+
 export interface PersonKeyTable {
   key_hash: Buffer;
   person_id: string;
@@ -140,6 +148,7 @@ export type AudienceTables = {
   upload_batches: UploadBatchTable;
   audience_rows: AudienceRowTable;
   row_match_keys: RowMatchKeyTable;
+  row_match_log: RowMatchLogTable;
   person_keys: PersonKeyTable;
   person_key_sets: PersonKeySetTable;
   person_extern_ids: PersonExternIdTable;

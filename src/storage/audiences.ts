@@ -212,6 +212,36 @@ export class AudienceRepo {
     });
   }
 
+  /**
+   * Claims the batches that follow `after` in its audience's queue while they are ready and do the
+   * same operation, up to `maxRows` rows in all, so the matcher can apply them in one transaction.
+   * Order is kept: it stops at the first batch of another kind.
+   */
+  async claimFollowing(worker: string, after: UploadBatch, nowMs: number, maxRows: number): Promise<UploadBatch[]> {
+    if (!after.audience_id) return [];
+    const next = await this.db
+      .selectFrom('upload_batches')
+      .selectAll()
+      .where('audience_id', '=', after.audience_id)
+      .where('id', '>', after.id)
+      .orderBy('id')
+      .limit(50)
+      .execute();
+    const out: UploadBatch[] = [];
+    let rows = Number(after.row_count) - Number(after.rows_done);
+    for (const b of next) {
+      if (b.op !== after.op || b.generation !== after.generation || Number(b.ready_at_ms) > nowMs) break;
+      if (b.claimed_by !== null && b.claimed_by !== worker) break;
+      if (rows + Number(b.row_count) > maxRows) break;
+      rows += Number(b.row_count);
+      out.push(b);
+    }
+    if (out.length > 0) {
+      await this.db.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', 'in', out.map((b) => b.id)).execute();
+    }
+    return out;
+  }
+
   async nextReadyAt(): Promise<number | undefined> {
     const r = await this.db.selectFrom('upload_batches').select('ready_at_ms').orderBy('ready_at_ms').limit(1).executeTakeFirst();
     return r ? Number(r.ready_at_ms) : undefined;

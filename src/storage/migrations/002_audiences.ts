@@ -110,6 +110,16 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     .modifyEnd(compact)
     .execute();
 
+  // Unmatched rows' match keys as the matcher writes them: appended in arrival order (cheap), and
+  // moved into row_match_keys sorted, in one pass, the first time someone needs to look them up.
+  await db.schema
+    .createTable('row_match_log')
+    .addColumn('seq', dialect === 'sqlite' ? 'integer' : 'bigserial', (c) => c.primaryKey())
+    .addColumn('audience_id', 'text', (c) => c.notNull())
+    .addColumn('key_hash', blob, (c) => c.notNull())
+    .addColumn('row_hash', blob, (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable('person_keys')
     .addColumn('key_hash', blob, (c) => c.notNull())

@@ -5,7 +5,7 @@ import { ACT, ALICE_EMAIL, BOB_EMAIL, TOKEN, count, createAudience, users } from
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
   // Bob joins the account as an advertiser (not an admin).
   const r = await s.admin('/_localgraph/fixture?merge=1', {
     method: 'POST',

@@ -19,7 +19,7 @@ const EXTRA_WORLD = {
 const DAVE = 'EAADemoDaveTokenNotAssigned000000000000000000000000000000000';
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
   const r = await s.admin('/_localgraph/fixture?merge=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EXTRA_WORLD) });
   expect(r.status).toBe(200);
 });
@@ -230,7 +230,7 @@ describe('the 500 customer-file audiences cap', () => {
 
 describe('ads version policy', () => {
   it('answers 2635 below the configured minimum Ads version', async () => {
-    const t = await startTestServer({ adsMinVersion: 'v20.0' });
+    const t = await startTestServer({ adsMinVersion: 'v20.0', rateLimits: false });
     try {
       const old = await t.call(`/v19.0/${ACT}/customaudiences?access_token=${TOKEN}`);
       expect(old.body.error.code).toBe(2635);

@@ -56,10 +56,11 @@ export async function audience(s: TestServer, id: string, fields = 'operation_st
 /** Polls until matching is done (operation_status 200); returns the audience read. */
 export async function settled(s: TestServer, id: string, fields?: string): Promise<any> { // any: test reads
   const wanted = fields ? `operation_status,${fields}` : undefined;
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 1000; i++) {
     const a = await audience(s, id, wanted);
     if (a.operation_status.code !== 441 && a.operation_status.code !== 414) return a;
-    await new Promise((r) => setImmediate(r));
+    // A short poll interval (not a fixed wait): the matcher runs as soon as it is free.
+    await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error('matching did not finish');
 }

@@ -24,14 +24,14 @@ const post = (path: string, body: unknown) =>
   s.admin(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
   expect((await post('/_localgraph/fixture?merge=1', WORLD)).status).toBe(200);
 });
 afterAll(() => s.close());
 
 describe('matching rows to people', () => {
   it('answers at once, shows 441 until matching is done, then 200 with the count', async () => {
-    const slow = await startTestServer({ matchDelayMs: 60_000 });
+    const slow = await startTestServer({ matchDelayMs: 60_000, rateLimits: false });
     try {
       const id = await createAudience(slow);
       const res = await users(slow, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL]] } });

@@ -5,7 +5,7 @@ import { ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL, NOBODY_EMAIL, audience, count, cre
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
 });
 afterAll(() => s.close());
 
@@ -80,7 +80,7 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     expect(late.body.error).toMatchObject({ code: 2650, error_subcode: 1870158, error_user_title: 'Replace Session Timed Out' });
     let a = await audience(s, id);
     for (let i = 0; i < 2000 && a.operation_status.code !== 415; i++) {
-      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 5));
       a = await audience(s, id);
     }
     expect(a.operation_status.code).toBe(415);

@@ -5,7 +5,7 @@ import { ALICE_EMAIL, BOB_EMAIL, CAROL_EMAIL, TOKEN, count, createAudience, sett
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
 });
 afterAll(() => s.close());
 
@@ -115,7 +115,7 @@ describe('upload sessions', () => {
   });
 
   it('shows num_matched -1 while the session is being matched', async () => {
-    const slow = await startTestServer({ matchDelayMs: 3_600_000 });
+    const slow = await startTestServer({ matchDelayMs: 3_600_000, rateLimits: false });
     try {
       const id = await createAudience(slow);
       await users(slow, id, { payload: rows([ALICE_EMAIL]), session: { session_id: 8008, batch_seq: 1, last_batch_flag: true } });

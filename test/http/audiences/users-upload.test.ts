@@ -17,7 +17,7 @@ import {
 let s: TestServer;
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ rateLimits: false });
 });
 afterAll(() => s.close());
 
