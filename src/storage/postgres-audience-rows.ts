@@ -147,10 +147,28 @@ export class PostgresAudienceRows implements AudienceRowStore {
   // ---- the hot path: one slice of an upload ----
 
   async applyAdd(audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
+    return this.applyAddBatches(audienceId, generation, [{ rows, progress }]);
+  }
+
+  /** Consecutive add batches of one audience in one transaction (fewer commits), each with its own progress. */
+  async applyAddBatches(audienceId: string, generation: number, parts: Array<{ rows: AddRow[]; progress: SliceProgress }>): Promise<{ newRows: number; newMembers: number }> {
     return this.tx(async (tx) => {
       await lockAudiences(tx, [audienceId]);
       // A 10,000-row slice's CTEs (a few MB) would otherwise spill to temporary files.
       await sql`SET LOCAL work_mem = '32MB'`.execute(tx);
+      let newRows = 0;
+      let newMembers = 0;
+      for (const part of parts) {
+        const r = await this.addPart(tx, audienceId, generation, part.rows, part.progress);
+        newRows += r.newRows;
+        newMembers += r.newMembers;
+      }
+      return { newRows, newMembers };
+    });
+  }
+
+  private async addPart(tx: Tx, audienceId: string, generation: number, rows: AddRow[], progress: SliceProgress): Promise<{ newRows: number; newMembers: number }> {
+    {
       let newRows = 0;
       let newMembers = 0;
       // Members counted in earlier chunks of this slice are already stored, so the NOT EXISTS
@@ -187,11 +205,12 @@ export class PostgresAudienceRows implements AudienceRowStore {
             RETURNING row_hash, person_id
           ),
           mk AS (
-            INSERT INTO row_match_keys (audience_id, key_hash, row_hash)
+            -- Appended to the log, not the keyed index: most uploads never need the reverse lookup,
+            -- and an append costs a fraction of a random-key index insert (see flushMatchLog).
+            INSERT INTO row_match_log (audience_id, key_hash, row_hash)
             SELECT ${audienceId}, decode(m.k, 'hex'), ins.row_hash
             FROM unnest(${mkHash}::text[], ${mkKey}::text[]) AS m(h, k)
             JOIN ins ON ins.row_hash = decode(m.h, 'hex') AND ins.person_id IS NULL
-            ON CONFLICT DO NOTHING
             RETURNING 1
           )
           SELECT (SELECT count(*) FROM ins)::int AS new_rows,
@@ -211,7 +230,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
       if (newRows > 0) await this.bumpMembers(tx, audienceId, newMembers, progress.nowSeconds);
       await this.publish(tx, audienceId, progress);
       return { newRows, newMembers };
-    });
+    }
   }
 
   async applyRemove(audienceId: string, rows: RemoveRow[], personIds: string[], progress: SliceProgress): Promise<{ removedRows: number; removedMembers: number }> {
@@ -275,6 +294,8 @@ export class PostgresAudienceRows implements AudienceRowStore {
       const del = await sql`DELETE FROM audience_rows WHERE audience_id = ${audienceId} AND generation < ${generation}`.execute(tx);
       await sql`DELETE FROM row_match_keys m WHERE m.audience_id = ${audienceId}
         AND NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = m.audience_id AND r.row_hash = m.row_hash)`.execute(tx);
+      await sql`DELETE FROM row_match_log m WHERE m.audience_id = ${audienceId}
+        AND NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = m.audience_id AND r.row_hash = m.row_hash)`.execute(tx);
       const c = await sql<{ n: number }>`SELECT count(DISTINCT person_id)::int AS n FROM audience_rows
         WHERE audience_id = ${audienceId} AND person_id IS NOT NULL`.execute(tx);
       const members = c.rows[0]?.n ?? 0;
@@ -286,8 +307,15 @@ export class PostgresAudienceRows implements AudienceRowStore {
     });
   }
 
-  purgeAudience(audienceId: string, progress: SliceProgress): Promise<void> {
-    return this.plain.purgeAudience(audienceId, progress);
+  async purgeAudience(audienceId: string, progress: SliceProgress): Promise<void> {
+    await this.tx(async (tx) => {
+      await lockAudiences(tx, [audienceId]);
+      for (const t of ['audience_rows', 'row_match_keys', 'row_match_log', 'audience_sessions', 'upload_batches']) {
+        await sql`DELETE FROM ${sql.table(t)} WHERE audience_id = ${audienceId}`.execute(tx);
+      }
+      await sql`DELETE FROM custom_audiences WHERE id = ${audienceId}`.execute(tx);
+      await sql`DELETE FROM upload_batches WHERE id = ${progress.batchId}`.execute(tx);
+    });
   }
 
   async advance(audienceId: string | null, progress: SliceProgress): Promise<void> {
@@ -361,7 +389,27 @@ export class PostgresAudienceRows implements AudienceRowStore {
 
   // ---- people created or deleted after rows were uploaded ----
 
+  /**
+   * Moves logged match keys into the keyed index, sorted (appends to the index instead of random
+   * page splits), keeping only those of rows that still exist unmatched. One mover at a time; a
+   * slice logging new keys meanwhile is not blocked, and its keys wait for the next move.
+   */
+  private async flushMatchLog(): Promise<void> {
+    const pending = await sql`SELECT 1 FROM row_match_log LIMIT 1`.execute(this.db);
+    if (pending.rows.length === 0) return;
+    await this.tx(async (tx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext('match-log'))`.execute(tx);
+      await sql`WITH moved AS (DELETE FROM row_match_log RETURNING audience_id, key_hash, row_hash)
+        INSERT INTO row_match_keys (audience_id, key_hash, row_hash)
+        SELECT DISTINCT m.audience_id, m.key_hash, m.row_hash FROM moved m
+        JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash AND r.person_id IS NULL
+        ORDER BY 1, 2, 3
+        ON CONFLICT DO NOTHING`.execute(tx);
+    });
+  }
+
   async unmatchedRowsWithKeys(keys: Buffer[]): Promise<StoredRow[]> {
+    if (keys.length > 0) await this.flushMatchLog();
     const out: StoredRow[] = [];
     const seen = new Set<string>();
     for (const part of chunks(keys)) {
@@ -371,7 +419,7 @@ export class PostgresAudienceRows implements AudienceRowStore {
         CROSS JOIN (SELECT DISTINCT k FROM unnest(${part}::bytea[]) AS u(k)) AS q
         -- The match-key index leads with the audience: probe (audience, key) pairs, as SQLite does.
         JOIN LATERAL (SELECT mk.audience_id, mk.row_hash FROM row_match_keys mk WHERE mk.audience_id = c.id AND mk.key_hash = q.k) AS m ON true
-        JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash
+        JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash AND r.person_id IS NULL
         WHERE c.deleted = 0`.execute(this.db);
       for (const row of r.rows) {
         const id = row.audience_id + ':' + hex(buf(row.row_hash));
