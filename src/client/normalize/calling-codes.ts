@@ -53,13 +53,9 @@ export const CALLING_CODES: Readonly<Record<string, readonly [code: string, minN
   au: ['61', 9, 9], nz: ['64', 8, 10], uz: ['998', 9, 9],
 };
 
-/**
- * Countries whose national numbers keep their leading "0" in international
- * form (Italian fixed lines: +39 06 …). Everywhere else a leading "0" is the
- * trunk prefix and is dropped, as Meta's rule says ("remove … any leading zeroes").
- */
-export const KEEPS_LEADING_ZERO: ReadonlySet<string> = new Set(['it', 'sm', 'va']);
+// A Map: looked up once per phone number, and a 120-key object literal is a slow dictionary-mode lookup.
+const BY_COUNTRY: ReadonlyMap<string, readonly [string, number, number]> = new Map(Object.entries(CALLING_CODES));
 
 export function callingCodeOf(country: string): readonly [string, number, number] | undefined {
-  return CALLING_CODES[country];
+  return BY_COUNTRY.get(country);
 }

@@ -14,6 +14,7 @@
  */
 import { parseBirthDate, normalizeBirthDay, normalizeBirthMonth, normalizeBirthYear } from './dates.js';
 import type { SlashDateOrder } from './dates.js';
+import { ValueMemo } from './value-memo.js';
 import { isSha256Hex, sha256Hex } from './hash.js';
 import {
   normalizeCity, normalizeCountry, normalizeEmail, normalizeExternId, normalizeFirstInitial,
@@ -38,8 +39,11 @@ export interface RowNormalizerOptions {
   readonly slashDateOrder?: SlashDateOrder | undefined;
   /** Upper bound for birth years; injectable so tests do not depend on today's date. */
   readonly currentYear?: number | undefined;
-  /** Reuse hashes of small-domain keys (COUNTRY, GEN, ST, DOB*). On by default. */
-  readonly memoizeSmallDomains?: boolean | undefined;
+  /**
+   * Cache hashes of values that repeat (every hashed key but EMAIL and PHONE),
+   * see hash-memo.ts. On by default; off hashes every value.
+   */
+  readonly memoizeRepeatedValues?: boolean | undefined;
 }
 
 /** A normalised row (schema order), or the reason it was rejected. */
@@ -54,36 +58,36 @@ type Rule = (raw: string, country: string | undefined) => string | null;
 /** Writes its column(s) of `out`; returns how many non-empty values it wrote. */
 type Step = (values: readonly string[], out: string[]) => number;
 
-const SMALL_DOMAIN: ReadonlySet<SchemaKey> = new Set<SchemaKey>(['COUNTRY', 'GEN', 'ST', 'DOBY', 'DOBM', 'DOBD']);
-const MEMO_LIMIT = 4096;
+/** Keys whose values are (almost) unique per person: caching their hashes would only cost. */
+const UNIQUE_VALUES: ReadonlySet<SchemaKey> = new Set<SchemaKey>(['EMAIL', 'PHONE']);
 
-/** Country cell state of the current row (COUNTRY may be empty, hashed, valid or invalid). */
-const enum CountryCell { Absent, Valid, Hashed, Invalid }
+/** State of the current row's COUNTRY cell. */
+type CountryCell = 'absent' | 'valid' | 'hashed' | 'invalid';
 
 export class RowNormalizer {
   /** Schema sent in `payload.schema`, in Meta's order. */
   readonly schema: readonly SchemaKey[];
   /** Per key: values that could not be normalised and were sent as "". Counts only, never values. */
-  readonly invalidValueCounts: Partial<Record<SchemaKey, number>> = {};
+  readonly invalidValueCounts: Partial<Record<MappingTarget, number>> = {};
 
   readonly #steps: Step[] = [];
   readonly #defaultCountry: string | undefined;
   readonly #countryIndex: number;
   readonly #externIdIndex: number;
-  readonly #memo = new Map<string, string>();
   readonly #memoize: boolean;
+  readonly #countryCache = new Map<string, string | null>();
   readonly #slashOrder: SlashDateOrder;
   readonly #currentYear: number;
   // Per-row state, reset by normalize(); kept on the instance to avoid allocating per row.
   #rowCountry: string | undefined;
-  #countryCell = CountryCell.Absent;
-  #invalidKeys: SchemaKey[] = [];
+  #countryCell: CountryCell = 'absent';
+  #invalidKeys: MappingTarget[] = [];
 
   constructor(options: RowNormalizerOptions) {
     this.#defaultCountry = options.defaultCountry;
     this.#slashOrder = options.slashDateOrder ?? 'mdy';
     this.#currentYear = options.currentYear ?? new Date().getUTCFullYear();
-    this.#memoize = options.memoizeSmallDomains ?? true;
+    this.#memoize = options.memoizeRepeatedValues ?? true;
     const keys = new Set<SchemaKey>();
     for (const m of options.mapping) for (const key of keysOf(m.target)) keys.add(key);
     this.schema = SCHEMA_ORDER.filter((key) => keys.has(key));
@@ -108,21 +112,26 @@ export class RowNormalizer {
 
   #readCountry(values: readonly string[]): void {
     this.#rowCountry = this.#defaultCountry;
-    this.#countryCell = CountryCell.Absent;
+    this.#countryCell = 'absent';
     if (this.#countryIndex < 0) return;
     const raw = values[this.#countryIndex] ?? '';
     if (raw === '' || raw.trim() === '') return;
     if (isSha256Hex(raw.trim())) {
-      this.#countryCell = CountryCell.Hashed;
+      this.#countryCell = 'hashed';
       return;
     }
-    const country = normalizeCountry(raw);
+    let country = this.#countryCache.get(raw);
+    if (country === undefined) {
+      country = normalizeCountry(raw);
+      // Few distinct spellings per file; bounded all the same.
+      if (this.#countryCache.size < 1024) this.#countryCache.set(raw, country);
+    }
     if (country === null) {
-      this.#countryCell = CountryCell.Invalid;
+      this.#countryCell = 'invalid';
       return;
     }
     this.#rowCountry = country;
-    this.#countryCell = CountryCell.Valid;
+    this.#countryCell = 'valid';
   }
 
   #stepFor(m: ColumnMapping): Step {
@@ -151,84 +160,92 @@ export class RowNormalizer {
     const hashed = !UNHASHED_KEYS.has(key);
     // EXTERN_ID is an opaque id: a 64-hex one is still the advertiser's id, so its case is kept.
     const passHashes = key !== 'EXTERN_ID';
-    const memo = this.#memoize && SMALL_DOMAIN.has(key);
+    const memo = this.#memoize && hashed && !UNIQUE_VALUES.has(key) ? new ValueMemo() : undefined;
+    // These rules read the row's country, so the cache key must include it.
+    const byCountry = key === 'ZIP' || key === 'ST';
+    const compute = (raw: string): string | null => {
+      if (passHashes && raw.length >= 64 && isSha256Hex(raw.trim())) return raw.trim().toLowerCase();
+      const value = rule(raw, this.#rowCountry);
+      return value === null ? null : hashed ? sha256Hex(value) : value;
+    };
     return (values, out) => {
       const raw = values[index];
       if (raw === undefined || raw === '') {
         out[pos] = '';
         return 0;
       }
-      if (passHashes && raw.length >= 64 && isSha256Hex(raw.trim())) {
-        out[pos] = raw.trim().toLowerCase();
-        return 1;
+      let result: string | null | undefined;
+      if (memo === undefined || !memo.active) {
+        result = compute(raw);
+      } else {
+        const memoKey = byCountry ? `${this.#rowCountry ?? ''}\u0000${raw}` : raw;
+        result = memo.get(memoKey);
+        if (result === undefined) memo.set(memoKey, (result = compute(raw)));
       }
-      const value = rule(raw, this.#rowCountry);
-      if (value === null) {
+      if (result === null) {
         out[pos] = '';
         if (raw.trim() !== '') this.#countInvalid(key);
         return 0;
       }
-      out[pos] = !hashed ? value : memo ? this.#memoHash(key, value) : sha256Hex(value);
+      out[pos] = result;
       return 1;
     };
   }
 
   #countryStep(index: number, pos: number): Step {
+    const hash = this.#hasher();
     return (values, out) => {
       switch (this.#countryCell) {
-        case CountryCell.Valid:
-          out[pos] = this.#memoize ? this.#memoHash('COUNTRY', this.#rowCountry!) : sha256Hex(this.#rowCountry!);
+        case 'valid':
+          out[pos] = hash(this.#rowCountry!);
           return 1;
-        case CountryCell.Hashed:
+        case 'hashed':
           out[pos] = (values[index] ?? '').trim().toLowerCase();
           return 1;
-        case CountryCell.Invalid:
+        case 'invalid':
           this.#countInvalid('COUNTRY');
           out[pos] = '';
           return 0;
-        case CountryCell.Absent:
+        case 'absent':
           // An empty COUNTRY cell takes --country: the user told us where these people live.
-          if (this.#rowCountry === undefined) {
-            out[pos] = '';
-            return 0;
-          }
-          out[pos] = this.#memoHash('COUNTRY', this.#rowCountry);
-          return 1;
+          // It does not count as a value of the row, though: a row holding nothing else is still empty.
+          out[pos] = this.#rowCountry === undefined ? '' : hash(this.#rowCountry);
+          return 0;
       }
     };
   }
 
   #dateStep(index: number, yPos: number, mPos: number, dPos: number): Step {
+    const hash = this.#hasher();
     return (values, out) => {
       out[yPos] = out[mPos] = out[dPos] = '';
       const raw = values[index];
       if (raw === undefined || raw.trim() === '') return 0;
       const parts = parseBirthDate(raw, this.#slashOrder, this.#currentYear);
       if (parts === null) {
-        this.#countInvalid('DOBY');
+        this.#countInvalid('DOB');
         return 0;
       }
       let filled = 0;
-      if (parts.year !== '') { out[yPos] = this.#memoHash('DOBY', parts.year); filled++; }
-      if (parts.month !== '') { out[mPos] = this.#memoHash('DOBM', parts.month); filled++; }
-      if (parts.day !== '') { out[dPos] = this.#memoHash('DOBD', parts.day); filled++; }
+      if (parts.year !== '') { out[yPos] = hash(parts.year); filled++; }
+      if (parts.month !== '') { out[mPos] = hash(parts.month); filled++; }
+      if (parts.day !== '') { out[dPos] = hash(parts.day); filled++; }
       return filled;
     };
   }
 
-  #memoHash(key: SchemaKey, value: string): string {
-    if (!this.#memoize) return sha256Hex(value);
-    const memoKey = key + '\u0000' + value;
-    let digest = this.#memo.get(memoKey);
-    if (digest === undefined) {
-      digest = sha256Hex(value);
-      // Bounded: a file with thousands of distinct "states" must not grow memory without limit.
-      if (this.#memo.size < MEMO_LIMIT) this.#memo.set(memoKey, digest);
-    }
-    return digest;
+  /** sha256Hex, through a cache unless caching is off (the inputs here are small sets: countries, years, months, days). */
+  #hasher(): (value: string) => string {
+    if (!this.#memoize) return sha256Hex;
+    const memo = new ValueMemo();
+    return (value) => {
+      let digest = memo.get(value);
+      if (digest == null) memo.set(value, (digest = sha256Hex(value)));
+      return digest;
+    };
   }
 
-  #countInvalid(key: SchemaKey): void {
+  #countInvalid(key: MappingTarget): void {
     this.invalidValueCounts[key] = (this.invalidValueCounts[key] ?? 0) + 1;
     this.#invalidKeys.push(key);
   }

@@ -11,7 +11,7 @@
  * These run millions of times per upload, so each has an ASCII fast path and
  * avoids allocating more than the result.
  */
-import { callingCodeOf, KEEPS_LEADING_ZERO } from './calling-codes.js';
+import { callingCodeOf } from './calling-codes.js';
 import { COUNTRY_ALIASES, ISO_ALPHA2 } from './countries.js';
 import { US_STATE_ABBREVIATIONS, US_STATE_CODES } from './us-states.js';
 
@@ -26,6 +26,9 @@ const COMBINING_MARKS = /\p{M}+/gu;
 const WHITESPACE = /\s+/g;
 const US_ZIP = /^(\d{5})(?:-?\d{4})?$/;
 const SHORT_US_ZIP = /^\d{3,4}$/;
+const FIVE_DIGITS = /^\d{5}$/;
+/** A full UK postcode without spaces: outward code (area + district), then sector digit and 2-letter unit. */
+const UK_POSTCODE = /^[a-z]{1,2}\d[a-z\d]?\d[a-z]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** EMAIL: trim, lowercase; must look like `local@domain.tld`. */
@@ -38,8 +41,9 @@ export function normalizeEmail(raw: string): string | null {
  * PHONE: digits only, with the country calling code in front (E.164 without "+").
  *
  * - Written with "+" or "00" in front → already international: keep the digits.
- * - Starts with a single "0" → national trunk prefix: drop the zeros (except
- *   Italy, San Marino, Vatican, which keep it) and prefix the calling code.
+ * - Starts with a "0" → national trunk prefix: drop the zeros (Meta: "remove
+ *   … any leading zeroes", even where E.164 keeps one, as for Italian fixed
+ *   lines) and prefix the calling code.
  * - Otherwise, if it already starts with the calling code and the rest has a
  *   plausible national length for that country, keep it; else prefix.
  * - No (known) country → digits as they are, leading zeros dropped.
@@ -54,7 +58,7 @@ export function normalizePhone(raw: string, country: string | undefined): string
   if (hasPlus || digits.startsWith('00') || code === undefined) {
     digits = digits.replace(LEADING_ZEROS, '');
   } else if (digits.charCodeAt(0) === 48 /* '0' */) {
-    digits = code[0] + (KEEPS_LEADING_ZERO.has(country!) ? digits : digits.replace(LEADING_ZEROS, ''));
+    digits = code[0] + digits.replace(LEADING_ZEROS, '');
   } else {
     const [prefix, minNsn, maxNsn] = code;
     const nsnLength = digits.length - prefix.length;
@@ -98,11 +102,17 @@ export function normalizeGender(raw: string): string | null {
 }
 
 /**
- * Lowercase a–z only: accents are folded to their base letter ("São Paulo" →
- * "saopaulo") and everything else is dropped. Meta allows "special characters"
- * only in FN/LN, so CT/ST/COUNTRY are reduced to a–z.
+ * Lowercase a–z only, everything else dropped — accented letters included
+ * ("São Paulo" → "sopaulo"), as the Python and PHP SDKs and localgraph's own
+ * server normalise. Meta allows "special characters" only in FN/LN.
  */
-export function foldToAsciiLetters(raw: string): string {
+export function asciiLettersOnly(raw: string): string {
+  const value = raw.toLowerCase();
+  return ASCII_LOWER_LETTERS.test(value) ? value : value.replace(NON_ASCII_LETTERS, '');
+}
+
+/** Accents folded to their base letter, then a–z only: for looking names up in tables ("Côte d'Ivoire"). */
+function foldedLetters(raw: string): string {
   let value = raw.toLowerCase();
   if (ASCII_LOWER_LETTERS.test(value)) return value;
   if (NON_ASCII.test(value)) value = value.normalize('NFD').replace(COMBINING_MARKS, '');
@@ -111,7 +121,7 @@ export function foldToAsciiLetters(raw: string): string {
 
 /** CT: a–z only, no spaces or punctuation. */
 export function normalizeCity(raw: string): string | null {
-  const value = foldToAsciiLetters(raw);
+  const value = asciiLettersOnly(raw);
   return value.length > 0 ? value : null;
 }
 
@@ -121,7 +131,7 @@ export function normalizeCity(raw: string): string | null {
  * state is neither a code nor a name is invalid.
  */
 export function normalizeState(raw: string, country: string | undefined): string | null {
-  const value = foldToAsciiLetters(raw);
+  const value = asciiLettersOnly(raw);
   if (value.length === 0) return null;
   if (country === undefined || country === 'us') {
     if (value.length === 2 && US_STATE_ABBREVIATIONS.has(value)) return value;
@@ -133,11 +143,17 @@ export function normalizeState(raw: string, country: string | undefined): string
 }
 
 /**
- * ZIP: lowercase, no whitespace. US (or unknown country and a US-shaped value):
- * the first 5 digits; 3–4 digits are left-padded with zeros, since
- * spreadsheets drop the leading zero of New England zips ("2134" → "02134").
+ * ZIP: lowercase, no whitespace.
+ * - US (or unknown country and a US-shaped value): the first 5 digits; 3–4
+ *   digits are left-padded with zeros, since spreadsheets drop the leading
+ *   zero of New England zips ("2134" → "02134").
+ * - UK: area, district and sector, i.e. the postcode without its last two
+ *   letters ("SW1A 1AA" → "sw1a1"), as Meta's guide says.
+ * - Elsewhere: the part before a "-", as every Meta SDK cuts it.
  */
 export function normalizeZip(raw: string, country: string | undefined): string | null {
+  // Fast path: five digits are already normal in every country's rule.
+  if (raw.length === 5 && FIVE_DIGITS.test(raw)) return raw;
   const value = raw.toLowerCase().replace(WHITESPACE, '');
   if (value.length === 0) return null;
   const us = US_ZIP.exec(value);
@@ -145,7 +161,9 @@ export function normalizeZip(raw: string, country: string | undefined): string |
     if (us !== null) return us[1]!;
     return SHORT_US_ZIP.test(value) ? value.padStart(5, '0') : null;
   }
-  return value;
+  if (country === 'gb' && UK_POSTCODE.test(value)) return value.slice(0, -2);
+  const head = value.split('-', 1)[0]!;
+  return head.length > 0 ? head : null;
 }
 
 /** COUNTRY: ISO 3166-1 alpha-2, lowercase; common names and alpha-3 codes are mapped. */
@@ -154,7 +172,7 @@ export function normalizeCountry(raw: string): string | null {
     const code = raw.toLowerCase();
     if (ISO_ALPHA2.has(code)) return code;
   }
-  const value = foldToAsciiLetters(raw);
+  const value = foldedLetters(raw);
   if (value.length === 2 && ISO_ALPHA2.has(value)) return value;
   return COUNTRY_ALIASES.get(value) ?? null;
 }

@@ -1,0 +1,119 @@
+/**
+ * One benchmark worker. `hash`: SHA-256 of pre-generated short strings (the
+ * raw rate). `normalize`: read a byte range of the CSV, parse, normalise and
+ * hash every row with the product's own code. Both wait for "go" so the
+ * parent times the parallel phase alone.
+ */
+import { openSync, readSync, closeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { parentPort, workerData } from 'node:worker_threads';
+import { guessMapping } from '../../src/client/input/column-mapping.js';
+import { CsvParser } from '../../src/client/input/csv-parser.js';
+import { isRejection, RowNormalizer } from '../../src/client/normalize/row-normalizer.js';
+import { sha256Hex } from '../../src/client/normalize/hash.js';
+import { openRowSource } from '../../src/client/input/row-source.js';
+import { uploadRows } from '../../src/client/upload/uploader.js';
+import { BENCH_COLUMNS, sampleStrings } from './bench-data.js';
+
+export interface WorkerJob {
+  readonly mode: 'hash' | 'normalize' | 'pipeline';
+  readonly path: string;
+  readonly start: number;
+  readonly end: number;
+  /** hash mode: how many strings. */
+  readonly count: number;
+  readonly seed: number;
+  readonly memoize: boolean;
+}
+
+export interface WorkerReport {
+  readonly rows: number;
+  readonly rejected: number;
+  readonly checksum: number;
+  readonly ms: number;
+}
+
+// Worker data comes from normalize-bench.ts, which builds it from WorkerJob.
+const job = workerData as WorkerJob & { entry: string };
+const port = parentPort!;
+
+// The baseline cycles through a fixed pool so its memory does not grow with the row count.
+const POOL = 65_536;
+const prepared = job.mode === 'hash' ? sampleStrings(Math.min(POOL, job.count), job.seed) : [];
+// Warm up, untimed, so the figures are steady-state throughput rather than JIT start-up:
+// a pass over a few MB of the worker's own range (fresh normalizer for the timed run), or a short hash loop.
+const WARM_UP_BYTES = 4 << 20;
+if (job.mode === 'hash') hashAll(prepared, 100_000);
+else if (job.mode === 'normalize') normalizeRange({ ...job, end: Math.min(job.end, job.start + WARM_UP_BYTES) }, false);
+port.once('message', () => {
+  const started = performance.now();
+  const done = (report: Omit<WorkerReport, 'ms'>): void =>
+    port.postMessage({ ...report, ms: performance.now() - started } satisfies WorkerReport);
+  if (job.mode === 'pipeline') void uploaderPipeline(job.path).then(done);
+  else done(job.mode === 'hash' ? hashAll(prepared, job.count) : normalizeRange(job));
+});
+port.postMessage('ready');
+
+/** The uploader's own single-thread pipeline (read, parse, normalise, hash, batch) with a transport that answers at once. */
+async function uploaderPipeline(path: string): Promise<Omit<WorkerReport, 'ms'>> {
+  const result = await uploadRows(await openRowSource(path), {
+    operation: 'add',
+    audienceId: '1',
+    transport: {
+      async send({ body }) {
+        return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
+      },
+    },
+  });
+  return { rows: result.rowsRead, rejected: result.rowsRejected, checksum: result.batchesSent };
+}
+
+function hashAll(pool: readonly string[], count: number): Omit<WorkerReport, 'ms'> {
+  let checksum = 0;
+  for (let i = 0; i < count; i++) checksum += sha256Hex(pool[i % pool.length]!).charCodeAt(0);
+  return { rows: count, rejected: 0, checksum };
+}
+
+function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = true): Omit<WorkerReport, 'ms'> {
+  const normalizer = new RowNormalizer({ mapping: guessMapping(BENCH_COLUMNS).mapping, memoizeRepeatedValues: memoize });
+  const parser = new CsvParser(',');
+  const decoder = new StringDecoder('utf8');
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let rows = 0;
+  let rejected = 0;
+  let checksum = 0;
+  let skipHeader = start === 0;
+  const records: string[][] = [];
+  const consume = (): void => {
+    for (const record of records) {
+      if (skipHeader) {
+        skipHeader = false;
+        continue;
+      }
+      rows++;
+      const outcome = normalizer.normalize(record);
+      if (isRejection(outcome)) rejected++;
+      else for (const value of outcome) checksum += value.charCodeAt(0) | 0;
+    }
+    records.length = 0;
+  };
+  try {
+    for (let position = start; position < end; ) {
+      const read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
+      if (read === 0) break;
+      position += read;
+      parser.push(decoder.write(buffer.subarray(0, read)), records);
+      consume();
+    }
+    // A warm-up stops mid-range, possibly mid-record: its tail is dropped.
+    if (complete) {
+      parser.push(decoder.end(), records);
+      parser.finish(records);
+      consume();
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { rows, rejected, checksum };
+}

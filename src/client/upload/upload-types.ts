@@ -1,0 +1,113 @@
+/**
+ * The uploader's options, progress events, result and errors.
+ */
+import type { GraphApiError } from '../graph/graph-api-error.js';
+import type { RetryOptions } from '../graph/retry-policy.js';
+import type { SlashDateOrder } from '../normalize/dates.js';
+import type { ColumnMapping } from '../normalize/row-normalizer.js';
+import type { MappingTarget, SchemaKey } from '../normalize/schema-keys.js';
+import type { AudienceTransport, UploadOperation } from './transport.js';
+import type { UploadStateStore } from './upload-state.js';
+
+export interface UploadOptions {
+  readonly operation: UploadOperation;
+  readonly audienceId: string;
+  readonly transport: AudienceTransport;
+  /** Default: guessed from the column names. */
+  readonly mapping?: readonly ColumnMapping[] | undefined;
+  /** Alpha-2, lowercase: phone prefix, ZIP/ST rules and empty COUNTRY cells. */
+  readonly defaultCountry?: string | undefined;
+  readonly slashDateOrder?: SlashDateOrder | undefined;
+  readonly currentYear?: number | undefined;
+  /** Rows per request, at most 10,000 (the default). */
+  readonly batchSize?: number | undefined;
+  /** Batches in flight at once. Default 2. */
+  readonly concurrency?: number | undefined;
+  /** Default: random. Ignored when resuming (the recorded one is reused). */
+  readonly sessionId?: number | undefined;
+  /** `estimated_num_total` hint (rows), when known. */
+  readonly estimatedTotal?: number | undefined;
+  /** Send a `session` object. Default true for add/replace, false for remove (Graph treats it as optional there). */
+  readonly withSession?: boolean | undefined;
+  readonly retry?: RetryOptions | undefined;
+  /** Where acknowledged batches are recorded; required for `resume`. */
+  readonly stateStore?: UploadStateStore | undefined;
+  /** Continue the upload recorded in `stateStore`. */
+  readonly resume?: boolean | undefined;
+  /** Identity of the input and options; a resume with another fingerprint is refused. */
+  readonly fingerprint?: string | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly random?: (() => number) | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((progress: UploadProgress) => void) | undefined;
+  readonly onRetry?: ((event: UploadRetryEvent) => void) | undefined;
+}
+
+export interface UploadProgress {
+  /** Input rows seen, including skipped and rejected ones. */
+  readonly rowsRead: number;
+  /** Rows of batches acknowledged by an earlier run (resume). */
+  readonly rowsSkipped: number;
+  readonly rowsRejected: number;
+  /** Rows acknowledged by the server in this run. */
+  readonly rowsSent: number;
+  readonly batchesSent: number;
+  readonly batchesInFlight: number;
+}
+
+export interface UploadRetryEvent {
+  readonly batchSeq: number;
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** The wait comes from `estimated_time_to_regain_access`; every batch waits. */
+  readonly throttled: boolean;
+  readonly error: GraphApiError;
+}
+
+export interface RowProblem {
+  /** Input row number (1-based, header excluded); undefined when the server's sample cannot be traced back. */
+  readonly row: number | undefined;
+  readonly reason: string;
+}
+
+export interface UploadResult {
+  readonly operation: UploadOperation;
+  readonly audienceId: string;
+  readonly sessionId: number | undefined;
+  readonly schema: readonly SchemaKey[];
+  readonly rowsRead: number;
+  readonly rowsSkipped: number;
+  readonly rowsRejected: number;
+  /** Up to 100 rejected rows: number and reason, never values. */
+  readonly rejectSamples: readonly RowProblem[];
+  readonly rejectReasons: Readonly<Record<string, number>>;
+  /** Values left empty because they could not be normalised, per key. */
+  readonly invalidValueCounts: Partial<Record<MappingTarget, number>>;
+  readonly rowsSent: number;
+  readonly batchesSent: number;
+  readonly retries: number;
+  readonly serverReceived: number;
+  readonly serverInvalid: number;
+  readonly serverInvalidSamples: readonly RowProblem[];
+  /** The state file said this upload had already finished; nothing was sent. */
+  readonly alreadyCompleted: boolean;
+  readonly durationMs: number;
+}
+
+/** The upload stopped on an error that retries could not fix. `result` holds what was done. */
+export class UploadFailedError extends Error {
+  override readonly name = 'UploadFailedError';
+  constructor(
+    message: string,
+    readonly result: UploadResult,
+    readonly batchSeq: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class ResumeRefusedError extends Error {
+  override readonly name = 'ResumeRefusedError';
+}
