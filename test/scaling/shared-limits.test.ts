@@ -17,7 +17,12 @@ let b: RunningServer;
 
 beforeAll(async () => {
   const opts = { port: 0, databaseUrl: PG_URL, pgSchema: schema, redisUrl: REDIS_URL, matchDelayMs: 0, adminToken: 'lgadmin_shared_limits_test' };
-  [a, b] = await Promise.all([startServer(opts), startServer(opts)]);
+  const [first, second] = await Promise.allSettled([startServer(opts), startServer(opts)]);
+  // Keep whichever started, so afterAll closes it and drops the schema even when the other failed.
+  if (first.status === 'fulfilled') a = first.value;
+  if (second.status === 'fulfilled') b = second.value;
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
 });
 afterAll(async () => {
   await a?.close();
@@ -83,7 +88,10 @@ describe('rate limits across processes (Redis counters)', () => {
 describe('readiness when Redis is unreachable', () => {
   it('answers 503 naming redis, while health stays 200', async () => {
     const s = freshSchemaName('lgl');
-    const server = await startServer({ port: 0, databaseUrl: PG_URL, pgSchema: s, redisUrl: 'redis://127.0.0.1:1', matchDelayMs: 0 });
+    const server = await startServer({ port: 0, databaseUrl: PG_URL, pgSchema: s, redisUrl: 'redis://127.0.0.1:1', matchDelayMs: 0 }).catch(async (e: unknown) => {
+      await dropPostgresSchema(PG_URL, s);
+      throw e;
+    });
     try {
       const ready = await fetch(`${server.url}/_localgraph/ready`);
       expect(ready.status).toBe(503);

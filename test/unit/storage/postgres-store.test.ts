@@ -93,9 +93,12 @@ describe('neighbours in the same database', () => {
     const churn = (async () => {
       while (churning) {
         const s = freshSchemaName('lgx');
-        const st = await openPostgresStore(PG_URL, s);
-        await st.close();
-        await dropPostgresSchema(PG_URL, s);
+        try {
+          const st = await openPostgresStore(PG_URL, s);
+          await st.close();
+        } finally {
+          await dropPostgresSchema(PG_URL, s);
+        }
       }
     })();
     try {
