@@ -29,16 +29,13 @@ function withSchema(url: string): string {
 
 beforeAll(async () => {
   // Both at once on an empty schema, as a deployment starts: one migrates and loads the demo.
-  [a, b] = await Promise.all(
-    [0, 1].map(() =>
-      startServeProcess({
-        databaseUrl: withSchema(PG_URL),
-        redisUrl: REDIS_URL,
-        args: ['--match-delay', '0'],
-        env: { LOCALGRAPH_ADMIN_TOKEN: ADMIN },
-      }),
-    ),
-  );
+  const opts = { databaseUrl: withSchema(PG_URL), redisUrl: REDIS_URL, args: ['--match-delay', '0'], env: { LOCALGRAPH_ADMIN_TOKEN: ADMIN } };
+  const [first, second] = await Promise.allSettled([startServeProcess(opts), startServeProcess(opts)]);
+  // Keep whichever started, so afterAll stops it even when the other failed.
+  if (first.status === 'fulfilled') a = first.value;
+  if (second.status === 'fulfilled') b = second.value;
+  if (first.status === 'rejected') throw first.reason;
+  if (second.status === 'rejected') throw second.reason;
 }, 120_000);
 
 afterAll(async () => {
