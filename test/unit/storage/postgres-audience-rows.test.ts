@@ -308,9 +308,7 @@ describe('PostgresAudienceRows', () => {
       return { rowHash: h(keys.toString('hex')), keys, personId: person, matchType: person ? 1 : null, matchKeys: person ? [] : [h('bulk' + i)] };
     });
     const batchId = await newBatch(pg.db, 'a2');
-    const started = performance.now();
     const r = await pg.rows.applyAdd('a2', 0, rows, { batchId, rowsDone: 10_000, finished: true, rowsInSlice: 10_000, matched: 0, nowSeconds: clock });
-    const ms = performance.now() - started;
     expect(r).toEqual({ newRows: 10_000, newMembers: 300 });
     const again = await pg.rows.applyAdd('a2', 0, rows, { batchId, rowsDone: 10_000, finished: true, rowsInSlice: 10_000, matched: 0, nowSeconds: clock });
     expect(again).toEqual({ newRows: 0, newMembers: 0 });
