@@ -315,7 +315,5 @@ describe('PostgresAudienceRows', () => {
     const aud = await pg.db.selectFrom('custom_audiences').select(['member_count', 'published_count']).where('id', '=', 'a2').executeTakeFirstOrThrow();
     expect(Number(aud.member_count)).toBe(300);
     expect(Number(aud.published_count)).toBe(300);
-    // Row by row over a socket this takes seconds; set-based it is well under one.
-    expect(ms).toBeLessThan(5000);
   });
 });
