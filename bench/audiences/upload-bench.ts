@@ -39,6 +39,10 @@ export interface AudienceBenchOptions {
   removeRows?: number;
   /** Write a CPU profile of the server and summarise it (docs/performance.md). */
   profile?: boolean;
+  /** The server's matchDelayMs (default: its own default); large values isolate the request path. */
+  matchDelayMs?: number;
+  /** Stop after the upload (no waiting for matching, no removal): for profiling the request path. */
+  uploadOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -110,8 +114,16 @@ async function seed(dir: string, people: number, log: (s: string) => void): Prom
   return (performance.now() - t0) / 1000;
 }
 
-async function startChild(dir: string, adminToken: string, profileDir: string | undefined): Promise<{ child: ChildProcess; url: string; pid: number }> {
-  const args = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), path.join(HERE, 'server-child.ts'), dir, adminToken];
+async function startChild(dir: string, adminToken: string, profileDir: string | undefined, matchDelayMs: number | undefined): Promise<{ child: ChildProcess; url: string; pid: number }> {
+  const args = [
+    '--import',
+    'tsx',
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    path.join(HERE, 'server-child.ts'),
+    dir,
+    adminToken,
+    ...(matchDelayMs !== undefined ? [String(matchDelayMs)] : []),
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const first = await new Promise<string>((resolve, reject) => {
@@ -138,12 +150,21 @@ async function json(res: Response): Promise<any> { // any: Graph answers read by
   return JSON.parse(text) as unknown;
 }
 
-async function sendAll(url: string, audienceId: string, bodies: Buffer[], method: 'POST' | 'DELETE'): Promise<{ seconds: number; latencies: number[]; received: number; invalid: number }> {
+async function sendAll(
+  url: string,
+  audienceId: string,
+  bodies: Buffer[],
+  method: 'POST' | 'DELETE',
+  pid?: number,
+): Promise<{ seconds: number; latencies: number[]; received: number; invalid: number; peakRss: number }> {
   const latencies: number[] = [];
   let received = 0;
   let invalid = 0;
+  let peakRss = 0;
   const t0 = performance.now();
   for (const b of bodies) {
+    // The server's resident memory as the requests arrive (a /proc read, nothing sent to it).
+    if (pid) peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
     const s = performance.now();
     const res = await fetch(`${url}/v21.0/${audienceId}/users?access_token=${TOKEN}`, { method, headers: { 'content-type': 'application/json' }, body: b });
     const answer = await json(res);
@@ -152,13 +173,27 @@ async function sendAll(url: string, audienceId: string, bodies: Buffer[], method
     received = answer.num_received as number;
     invalid = answer.num_invalid_entries as number;
   }
-  return { seconds: (performance.now() - t0) / 1000, latencies, received, invalid };
+  return { seconds: (performance.now() - t0) / 1000, latencies, received, invalid, peakRss };
+}
+
+/** The server's memory at its largest RSS seen while polling (what fills the peak). */
+let memoryAtPeak: Record<string, number> | undefined;
+async function sampleMemory(url: string, adminToken: string, pid?: number): Promise<void> {
+  const m = (await json(await fetch(`${url}/_localgraph/audiences`, { headers: { authorization: `Bearer ${adminToken}` } }))).memory as Record<string, number>;
+  if (pid) {
+    // Anonymous (heap, malloc, SQLite's cache) against file-backed (code, mapped libraries).
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    m.rssAnon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+    m.rssFile = Number(/RssFile:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+  }
+  if (!memoryAtPeak || m.rss > memoryAtPeak.rss) memoryAtPeak = m;
 }
 
 /** Polls until matching is done; returns seconds waited and the final count. */
-async function untilFinal(url: string, audienceId: string): Promise<{ seconds: number; count: number }> {
+async function untilFinal(url: string, audienceId: string, adminToken?: string, pid?: number): Promise<{ seconds: number; count: number }> {
   const t0 = performance.now();
   for (;;) {
+    if (adminToken) await sampleMemory(url, adminToken, pid);
     const a = await json(await fetch(`${url}/v21.0/${audienceId}?fields=operation_status,approximate_count_lower_bound&access_token=${TOKEN}`));
     if (a.operation_status?.code === 200) return { seconds: (performance.now() - t0) / 1000, count: a.approximate_count_lower_bound as number };
     if (performance.now() - t0 > 600_000) throw new Error('matching did not finish in 10 minutes');
@@ -203,7 +238,7 @@ export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise
     }
 
     const adminToken = 'bench-admin-' + crypto.randomBytes(6).toString('hex');
-    const started = await startChild(dir, adminToken, profileDir);
+    const started = await startChild(dir, adminToken, profileDir, opts.matchDelayMs);
     child = started.child;
     const { url, pid } = started;
     const created = await json(
@@ -214,12 +249,29 @@ export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise
     );
     const audienceId = created.id as string;
     log(`server ${url} (pid ${pid}); uploading ${total.toLocaleString('en-US')} rows`);
-    const up = await sendAll(url, audienceId, bodies, 'POST');
+    const up = await sendAll(url, audienceId, bodies, 'POST', pid);
     log(`uploaded in ${up.seconds.toFixed(2)} s; waiting for the count`);
-    const upFinal = await untilFinal(url, audienceId);
+    if (opts.uploadOnly) {
+      out.push(
+        { name: 'upload acknowledged', value: total / up.seconds, unit: 'rows/s', note: `${up.seconds.toFixed(2)} s` },
+        { name: 'baseline parse+validate (in process)', value: total / baseline, unit: 'rows/s' },
+        { name: 'upload request p50', value: percentile(up.latencies, 0.5), unit: 'ms' },
+        { name: 'upload request p99', value: percentile(up.latencies, 0.99), unit: 'ms' },
+        { name: 'server peak RSS', value: peakRssMiB(pid), unit: 'MiB' },
+      );
+      child.kill('SIGTERM');
+      await new Promise((r) => child?.once('exit', r));
+      child = undefined;
+      if (profileDir) {
+        const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+        if (file) log(summariseProfile(path.join(profileDir, file), 40));
+      }
+      return out;
+    }
+    const upFinal = await untilFinal(url, audienceId, adminToken, pid);
     log(`count final after ${upFinal.seconds.toFixed(2)} s: ${upFinal.count.toLocaleString('en-US')}; removing ${removed.length.toLocaleString('en-US')} rows`);
     const rm = await sendAll(url, audienceId, removal, 'DELETE');
-    const rmFinal = await untilFinal(url, audienceId);
+    const rmFinal = await untilFinal(url, audienceId, adminToken, pid);
     const rss = peakRssMiB(pid);
     const queue = await json(await fetch(`${url}/_localgraph/audiences`, { headers: { authorization: `Bearer ${adminToken}` } }));
     const t = queue.queue.matcher_ms as { prepare: number; match: number; apply: number; slices: number };
@@ -237,6 +289,15 @@ export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise
       { name: 'removal request p50', value: percentile(rm.latencies, 0.5), unit: 'ms' },
       { name: 'count final after removal', value: rmFinal.seconds, unit: 's', note: `count ${rmFinal.count.toLocaleString('en-US')}` },
       { name: 'server peak RSS', value: rss, unit: 'MiB', note: 'target < 512 MiB' },
+      { name: 'largest RSS seen while uploading', value: up.peakRss, unit: 'MiB' },
+      {
+        name: 'largest RSS seen while matching',
+        value: (memoryAtPeak?.rss ?? 0) / 2 ** 20,
+        unit: 'MiB',
+        note: memoryAtPeak
+          ? `JS heap ${(memoryAtPeak.heapTotal / 2 ** 20).toFixed(0)} MiB, external ${(memoryAtPeak.external / 2 ** 20).toFixed(0)} MiB, anonymous ${(memoryAtPeak.rssAnon / 2 ** 20).toFixed(0)} MiB, file-backed ${(memoryAtPeak.rssFile / 2 ** 20).toFixed(0)} MiB`
+          : '',
+      },
       { name: 'matcher: prepare rows', value: t.prepare / 1000, unit: 's', note: `${t.slices} slices, upload and removal` },
       { name: 'matcher: look people up', value: t.match / 1000, unit: 's' },
       { name: 'matcher: store (transactions)', value: t.apply / 1000, unit: 's' },
@@ -269,6 +330,13 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const i = process.argv.indexOf(name);
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
-  const rows = await runAudienceBench({ people: arg('--people'), rows: arg('--rows'), removeRows: arg('--remove'), profile: process.argv.includes('--profile') });
+  const rows = await runAudienceBench({
+    people: arg('--people'),
+    rows: arg('--rows'),
+    removeRows: arg('--remove'),
+    matchDelayMs: arg('--match-delay'),
+    uploadOnly: process.argv.includes('--upload-only'),
+    profile: process.argv.includes('--profile'),
+  });
   process.stdout.write(table(rows) + '\n');
 }

@@ -79,6 +79,7 @@ export const registerAudienceAdminRoutes: AdminRouteRegistrar = (app: FastifyIns
       send(reply, 200, {
         data,
         queue: { ...queue, processed_rows: worker?.processedRows ?? 0, matcher_ms: worker?.timings ?? null, last_error: worker?.lastError ?? null },
+        memory: process.memoryUsage(),
       });
     }),
   );

@@ -25,9 +25,12 @@ const IDLE_SLICE = 10_000;
  * Rows per transaction when idle: consecutive add batches of one audience are applied together.
  * Index pages are written once per commit, so a commit holding more rows writes fewer pages per row.
  */
-const IDLE_ROWS_PER_COMMIT = 60_000;
-/** Requests seen this recently mean "busy". */
-const BUSY_GAP_MS = 30;
+const IDLE_ROWS_PER_COMMIT = 20_000;
+/**
+ * A write seen this recently means "busy": a client sending batch after batch leaves gaps between
+ * them (its own work, a GC pause) that must not start a 60,000-row commit under the next request.
+ */
+const BUSY_GAP_MS = 250;
 /** While busy the matcher waits; only after this long without a pause does it take small slices… */
 const MAX_DEFER_MS = 5_000;
 /** …one at most this often. */
@@ -245,7 +248,7 @@ export class MatchWorker {
         if (this.busy()) {
           this.deferSince ??= now;
           const starving = now - this.deferSince > MAX_DEFER_MS;
-          const wait = starving ? this.lastBusySlice + BUSY_SLICE_EVERY_MS - now : BUSY_GAP_MS;
+          const wait = starving ? this.lastBusySlice + BUSY_SLICE_EVERY_MS - now : 25;
           if (!starving || wait > 0) {
             this.notify(Math.max(5, Math.min(wait, BUSY_SLICE_EVERY_MS)));
             return;

@@ -219,27 +219,27 @@ export class AudienceRepo {
    */
   async claimFollowing(worker: string, after: UploadBatch, nowMs: number, maxRows: number): Promise<UploadBatch[]> {
     if (!after.audience_id) return [];
+    // The heads first, without their rows: 50 staged batches are 60 MB of blobs.
     const next = await this.db
       .selectFrom('upload_batches')
-      .selectAll()
+      .select(['id', 'op', 'generation', 'ready_at_ms', 'claimed_by', 'row_count'])
       .where('audience_id', '=', after.audience_id)
       .where('id', '>', after.id)
       .orderBy('id')
       .limit(50)
       .execute();
-    const out: UploadBatch[] = [];
+    const chosen: number[] = [];
     let rows = Number(after.row_count) - Number(after.rows_done);
     for (const b of next) {
       if (b.op !== after.op || b.generation !== after.generation || Number(b.ready_at_ms) > nowMs) break;
       if (b.claimed_by !== null && b.claimed_by !== worker) break;
       if (rows + Number(b.row_count) > maxRows) break;
       rows += Number(b.row_count);
-      out.push(b);
+      chosen.push(b.id);
     }
-    if (out.length > 0) {
-      await this.db.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', 'in', out.map((b) => b.id)).execute();
-    }
-    return out;
+    if (chosen.length === 0) return [];
+    await this.db.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', 'in', chosen).execute();
+    return this.db.selectFrom('upload_batches').selectAll().where('id', 'in', chosen).orderBy('id').execute();
   }
 
   async nextReadyAt(): Promise<number | undefined> {
