@@ -8,20 +8,11 @@ import { debugTokenCaller, missingParameter, unknownPath } from '../graph/errors
 import { GraphError } from '../graph/errors/graph-error.js';
 import type { Store } from '../storage/store.js';
 import type { App, Token } from '../storage/world.js';
-import { resolveToken } from './resolve.js';
+import { APP_TOKEN, resolveToken } from './resolve.js';
 import { SHORT_LIVED_SECONDS } from './token-mint.js';
+import { parseJsonList as parseList } from '../storage/json-list.js';
 
-const APP_TOKEN = /^(\d+)\|(.+)$/;
 
-function parseList(json: string | null | undefined): string[] {
-  if (!json) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 interface Inspected {
   app?: App;

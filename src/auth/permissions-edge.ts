@@ -10,6 +10,7 @@ import { permissionsError } from '../graph/errors/catalogue.js';
 import { structType, type EdgeDef, type NodeType, type Registry } from '../graph/registry.js';
 import type { AppUser } from '../storage/world.js';
 import { deauthorize } from './token-state.js';
+import { parseJsonList as parseList } from '../storage/json-list.js';
 
 export interface PermissionItem extends Record<string, unknown> {
   permission: string;
@@ -19,14 +20,6 @@ export interface PermissionItem extends Record<string, unknown> {
 // Edge lists are typed over unknown items; the struct type reads any record.
 const permissionType = structType<PermissionItem>('Permission', ['permission', 'status'], ['permission', 'status'], 'permission') as unknown as NodeType<unknown>;
 
-function parseList(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 /** The install behind a User node, through the node type's own id (its shape is users/'s business). */
 async function installOf(userType: NodeType<unknown>, node: unknown, ctx: GraphContext): Promise<AppUser> {

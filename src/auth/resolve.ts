@@ -15,18 +15,11 @@ import type { Clock } from '../server/clock.js';
 import type { Store } from '../storage/store.js';
 import { pacificTime } from './expiry-text.js';
 import type { Principal } from './principal.js';
+import { parseJsonList as parseList } from '../storage/json-list.js';
 
-const APP_TOKEN = /^(\d+)\|(.+)$/;
+/** `APP_ID|APP_SECRET` (or `APP_ID|CLIENT_TOKEN`). */
+export const APP_TOKEN = /^(\d+)\|(.+)$/;
 
-function parseList(json: string | null | undefined): string[] {
-  if (!json) return [];
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 export async function resolveToken(token: string, store: Store, clock: Clock): Promise<Principal> {
   const w = store.world;

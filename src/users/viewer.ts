@@ -6,6 +6,7 @@
  */
 import type { GraphContext } from '../graph/context.js';
 import type { UserView } from './user-view.js';
+import { parseJsonList as parseList } from '../storage/json-list.js';
 
 export type ViewerKind = 'self' | 'app' | 'other' | 'none';
 
@@ -15,14 +16,6 @@ export interface Viewer {
   scopes: ReadonlySet<string>;
 }
 
-function parseList(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 const NOTHING: ReadonlySet<string> = new Set();
 
