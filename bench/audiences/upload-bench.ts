@@ -179,7 +179,7 @@ async function sendAll(
 /** The server's memory at its largest RSS seen while polling (what fills the peak). */
 let memoryAtPeak: Record<string, number> | undefined;
 async function sampleMemory(url: string, adminToken: string, pid?: number): Promise<void> {
-  const m = (await json(await fetch(`${url}/_localgraph/audiences`, { headers: { authorization: `Bearer ${adminToken}` } }))).memory as Record<string, number>;
+  const m = (await json(await fetch(`${url}/_localgraph/audiences/matcher`, { headers: { authorization: `Bearer ${adminToken}` } }))).memory as Record<string, number>;
   if (pid) {
     // Anonymous (heap, malloc, SQLite's cache) against file-backed (code, mapped libraries).
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -273,8 +273,8 @@ export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise
     const rm = await sendAll(url, audienceId, removal, 'DELETE');
     const rmFinal = await untilFinal(url, audienceId, adminToken, pid);
     const rss = peakRssMiB(pid);
-    const queue = await json(await fetch(`${url}/_localgraph/audiences`, { headers: { authorization: `Bearer ${adminToken}` } }));
-    const t = queue.queue.matcher_ms as { prepare: number; match: number; apply: number; slices: number };
+    const matcher = await json(await fetch(`${url}/_localgraph/audiences/matcher`, { headers: { authorization: `Bearer ${adminToken}` } }));
+    const t = matcher.matcher_ms as { prepare: number; match: number; apply: number; slices: number };
 
     const rate = total / up.seconds;
     const baseRate = total / baseline;

@@ -7,6 +7,7 @@
  * - `POST /_localgraph/audiences/{id}` set `operation_status` (471 = integrity flag, null to
  *   clear), `removal_floor` (the "Audience Size too Low" threshold) and
  *   `fields_violating_integrity_policy`;
+ * - `GET  /_localgraph/audiences/matcher` the queue, the matcher's timings and the process memory;
  * - `POST /_localgraph/audiences/match-now` runs the matcher until the queue is empty.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -79,6 +80,21 @@ export const registerAudienceAdminRoutes: AdminRouteRegistrar = (app: FastifyIns
       send(reply, 200, {
         data,
         queue: { ...queue, processed_rows: worker?.processedRows ?? 0, matcher_ms: worker?.timings ?? null, last_error: worker?.lastError ?? null },
+        memory: process.memoryUsage(),
+      });
+    }),
+  );
+
+  // The matcher alone, cheap enough to poll while it works (no per-audience row counts).
+  app.get(
+    '/_localgraph/audiences/matcher',
+    guarded(async (_req, reply) => {
+      const worker = audienceServices(services)?.worker;
+      send(reply, 200, {
+        queue: await services.store.audiences.pendingCount(),
+        processed_rows: worker?.processedRows ?? 0,
+        matcher_ms: worker?.timings ?? null,
+        last_error: worker?.lastError ?? null,
         memory: process.memoryUsage(),
       });
     }),

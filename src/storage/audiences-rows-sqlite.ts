@@ -32,11 +32,13 @@ async function whenIdle(raw: SQLite.Database): Promise<void> {
 }
 
 /**
- * WAL pages a checkpoint may wait for (64 MiB). The default (1,000 pages) checkpoints several times
- * per 10,000-row slice, each time rewriting random pages of a large database; fewer, larger
- * checkpoints write each hot page once. The matcher checkpoints itself when its queue runs dry.
+ * WAL pages a checkpoint may wait for (1 GiB). A matcher commit dirties thousands of random index
+ * pages; with the default (1,000 pages) every commit also checkpoints, writing each of those pages a
+ * second time, and the same hot pages again at the next commit. Checkpointing once when the queue
+ * runs dry (whenQueueEmpty) writes each page once. The WAL file grows meanwhile (about 4 GB of
+ * frames are appended per million rows matched, most of them the same pages again).
  */
-const WAL_AUTOCHECKPOINT_PAGES = 16_384;
+const WAL_AUTOCHECKPOINT_PAGES = 262_144;
 /** SQLite page cache for the connection, KiB. */
 const PAGE_CACHE_KIB = 16 * 1024;
 
@@ -73,7 +75,8 @@ export class SqliteAudienceRows implements AudienceRowStore {
 
   async whenQueueEmpty(): Promise<void> {
     await whenIdle(this.raw);
-    this.raw.pragma('wal_checkpoint(PASSIVE)');
+    // TRUNCATE gives the disk back; it only completes when no reader holds an old snapshot.
+    this.raw.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   private get s(): ReturnType<SqliteAudienceRows['prepare']> {
