@@ -79,7 +79,7 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
       if (closing) batches.push({ ...batchRow(ctx, a, session.sessionId, 'commit_replace', { ...parsed, columns: [], rows: Buffer.alloc(0), validRows: 0 }, generation) });
       const ds = dataSourceOf(parsed);
       await repo.stage({
-        session: { row, exists: decision.exists },
+        session: { row, exists: decision.exists, added: decision.added },
         batches,
         audience: {
           id: a.id,

@@ -69,7 +69,18 @@ export interface SessionDecision {
   /** The session row to write when the batch is accepted (or its state to report otherwise). */
   row: Insertable<AudienceSessionTable>;
   exists: boolean;
+  /** What an accepted batch adds to the counters (zeros otherwise): stored as increments, not as `row`'s totals. */
+  added: SessionCounts;
 }
+
+/** Counter increments for a stored session (AudienceRepo.stage). */
+export interface SessionCounts {
+  received: number;
+  invalid: number;
+  staged: number;
+}
+
+const NOTHING: SessionCounts = { received: 0, invalid: 0, staged: 0 };
 
 export function isExpired(s: Pick<AudienceSession, 'started_at'>, now: number): boolean {
   return now >= Number(s.started_at) + SESSION_WINDOW_SECONDS;
@@ -107,15 +118,16 @@ export function decideBatch(
         committed: 0,
       };
   if (existing) {
-    if (Number(existing.closed_at) > 0) return { verdict: 'closed', row: base, exists: true };
-    if (isExpired(existing, ctx.now)) return { verdict: 'expired', row: base, exists: true };
+    if (Number(existing.closed_at) > 0) return { verdict: 'closed', row: base, exists: true, added: NOTHING };
+    if (isExpired(existing, ctx.now)) return { verdict: 'expired', row: base, exists: true, added: NOTHING };
   }
   const seqs = JSON.parse(String(base.batch_seqs ?? '[]')) as number[];
-  if (input.batchSeq !== undefined && seqs.includes(input.batchSeq)) return { verdict: 'duplicate', row: base, exists: existing !== undefined };
+  if (input.batchSeq !== undefined && seqs.includes(input.batchSeq)) return { verdict: 'duplicate', row: base, exists: existing !== undefined, added: NOTHING };
   if (input.batchSeq !== undefined) seqs.push(input.batchSeq);
   return {
     verdict: 'accept',
     exists: existing !== undefined,
+    added: { ...counts },
     row: {
       ...base,
       batch_seqs: JSON.stringify(seqs),

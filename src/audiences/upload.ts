@@ -112,7 +112,7 @@ async function stageUsers(ctx: GraphContext, a: CustomAudience, op: UsersOp, par
       ...(a.replace_state === 'failed' ? { replace_state: null } : {}),
     };
     await repo.stage({
-      session: { row: decision.row, exists: decision.exists },
+      session: { row: decision.row, exists: decision.exists, added: decision.added },
       batches: parsed.validRows > 0 ? [batchRow(ctx, a, session.sessionId, op, parsed, null)] : [],
       audience: { id: a.id, patch },
     });

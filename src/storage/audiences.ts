@@ -146,17 +146,36 @@ export class AudienceRepo {
   /**
    * Durably records one accepted batch: the session's bookkeeping, the staged rows (if any), and
    * the audience's timestamps, in one transaction — the request answers only after it commits.
+   *
+   * An existing session's counters are written as increments (`added`), never as the totals in
+   * `row`: the caller read the session before this call, and a matcher slice committing in between
+   * (it lowers `rows_pending` and raises `num_matched` relatively, on the same SQLite connection
+   * between two awaits, or from another process on PostgreSQL) would otherwise be overwritten by
+   * the values read before. The session's other columns (batch_seqs, closed_at, …) are only
+   * written by the request path, under the session lock.
    */
   async stage(input: {
-    session: { row: Insertable<AudienceSessionTable>; exists: boolean };
+    session: { row: Insertable<AudienceSessionTable>; exists: boolean; added: { received: number; invalid: number; staged: number } };
     batches: NewUploadBatch[];
     audience?: { id: string; patch: Updateable<CustomAudienceTable> };
   }): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const s = input.session.row;
       if (input.session.exists) {
-        const { ad_account_id, session_id, ...rest } = s;
-        await trx.updateTable('audience_sessions').set(rest).where('ad_account_id', '=', ad_account_id).where('session_id', '=', session_id).execute();
+        // The counters leave `rest`: num_matched belongs to the matcher, the other three are bumped.
+        const { ad_account_id, session_id, num_received: _r, num_invalid: _i, num_matched: _m, rows_pending: _p, ...rest } = s;
+        const add = input.session.added;
+        await trx
+          .updateTable('audience_sessions')
+          .set((eb) => ({
+            ...rest,
+            num_received: eb('num_received', '+', add.received),
+            num_invalid: eb('num_invalid', '+', add.invalid),
+            rows_pending: eb('rows_pending', '+', add.staged),
+          }))
+          .where('ad_account_id', '=', ad_account_id)
+          .where('session_id', '=', session_id)
+          .execute();
       } else {
         await trx.insertInto('audience_sessions').values(s).execute();
       }

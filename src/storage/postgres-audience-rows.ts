@@ -96,9 +96,9 @@ export class PostgresAudienceRows implements AudienceRowStore {
     if (p.finished) await sql`DELETE FROM upload_batches WHERE id = ${p.batchId}`.execute(tx);
     else await sql`UPDATE upload_batches SET rows_done = ${p.rowsDone} WHERE id = ${p.batchId}`.execute(tx);
     if (p.session) {
-      // The upload path reads a session and writes it back whole under the lock of this name
-      // (audiences/upload.ts, through Store.locks): without it, a slice committing in between
-      // would have its rows_pending and num_matched overwritten with the values read before.
+      // The upload path writes a session's counters as increments (AudienceRepo.stage), so this
+      // update is no longer lost to it; the lock of the same name (audiences/upload.ts, through
+      // Store.locks) still orders a slice after an upload's bookkeeping of the same session.
       const lockName = `audience-session:${p.session.adAccountId}:${p.session.sessionId}`;
       await sql`SELECT pg_advisory_xact_lock(hashtext(current_schema()), hashtext(${lockName}))`.execute(tx);
       await sql`UPDATE audience_sessions
