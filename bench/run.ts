@@ -18,6 +18,7 @@ interface BenchModule {
 const BENCHES: BenchModule[] = [
   { file: './audiences/upload-bench.ts', fn: 'runAudienceBench' },
   { file: './client/normalize-bench.ts', fn: 'runClientBench' },
+  { file: './client/e2e-upload-bench.ts', fn: 'runClientE2eBench' },
   { file: './scaling/multi-process-bench.ts', fn: 'runScalingBench' },
 ];
 
