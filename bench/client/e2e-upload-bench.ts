@@ -159,6 +159,18 @@ export async function runClientE2eBench(opts: ClientE2eBenchOptions = {}): Promi
       { name: 'client.e2e.vs_client_only', value: pct(vsClient(best), 1), unit: '%', note: `end-to-end ÷ client only, same round (rounds: ${perRound(vsClient)})` },
       { name: 'client.e2e.server_cpu', value: pct(e2eServerCpuMs, e2e.ms), unit: '% of a core', note: `server process during the end-to-end upload, all threads (server only: ${pct(serverOnlyCpuMs, serverOnly.ms)} %)` },
       { name: 'client.e2e.client_cpu', value: pct(e2e.cpuMs, e2e.ms), unit: '% of a core', note: `client process during the end-to-end upload (null transport: ${pct(clientOnly.cpuMs, clientOnly.ms)} %)` },
+      {
+        name: 'client.e2e.client_cpu_per_row',
+        value: round(us(e2e.cpuMs, e2e.rowsRead), 2),
+        unit: 'CPU µs/row',
+        note: `client during the end-to-end upload (null transport: ${round(us(clientOnly.cpuMs, clientOnly.rowsRead), 2)}); less load-sensitive than rows/s (rounds: ${rounds.map((r) => round(us(r.e2e.cpuMs, r.e2e.rowsRead), 2)).join(', ')})`,
+      },
+      {
+        name: 'client.e2e.server_cpu_per_row',
+        value: round(us(e2eServerCpuMs, e2e.rowsRead), 2),
+        unit: 'CPU µs/row',
+        note: `server during the end-to-end upload (server only: ${round(us(serverOnlyCpuMs, serverOnly.rows), 2)}; rounds: ${rounds.map((r) => round(us(r.e2eServerCpuMs, r.e2e.rowsRead), 2)).join(', ')}); the larger of the two is the side that limits on a shared machine`,
+      },
       { name: 'client.e2e.client_peak_rss', value: round(maxRss, 1), unit: 'MB', note: `client process, end-to-end, largest of the rounds (null transport: ${round(clientOnly.peakRssMb, 1)} MB); input streamed` },
       { name: 'client.e2e.load_average', value: round(loadavg()[0] ?? 0, 1), unit: '', note: `1-min load on ${cpus().length} CPUs at the end (other processes share the machine)` },
     ];
@@ -178,6 +190,11 @@ interface Round {
 
 function rateOf(n: number, ms: number): number {
   return (n / ms) * 1000;
+}
+
+/** CPU microseconds per row. */
+function us(cpuMs: number, rows: number): number {
+  return (cpuMs * 1000) / rows;
 }
 
 function pct(part: number, whole: number): number {
