@@ -42,6 +42,16 @@ const WAL_AUTOCHECKPOINT_PAGES = 262_144;
 /** SQLite page cache for the connection, KiB. */
 const PAGE_CACHE_KIB = 16 * 1024;
 
+/**
+ * The connection's page cache, set as soon as the store binds the connection (audiences.ts) and
+ * not when the matcher first needs its statements: the people sync counts a million people before
+ * the first batch, and with the connection's opening 256 MiB cache that scan filled ~250 MiB of
+ * pages which shrinking the cache afterwards gave back to malloc but not to the system (RSS).
+ */
+export function limitPageCache(raw: SQLite.Database): void {
+  raw.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+}
+
 export class SqliteAudienceRows implements AudienceRowStore {
   private stmts: ReturnType<SqliteAudienceRows['prepare']> | undefined;
 
@@ -49,7 +59,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
     raw.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     // The page cache counts in the server's RSS (under 512 MiB for a million-row audience, issue 5);
     // machine-limits §5a measured inserts no faster with 256 MiB than with 16 MiB.
-    raw.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    limitPageCache(raw);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { Dialect } from './dialect.js';
 import type { Database } from './schema.js';
 import type { AudienceSessionTable, AudienceTables, CustomAudienceTable, UploadBatchTable } from './audiences-schema.js';
 import { KyselyAudienceRows } from './audiences-rows-kysely.js';
-import { SqliteAudienceRows } from './audiences-rows-sqlite.js';
+import { limitPageCache, SqliteAudienceRows } from './audiences-rows-sqlite.js';
 import { PostgresAudienceRows } from './postgres-audience-rows.js';
 import { claimNextPostgres } from './postgres-queue.js';
 import type { AudienceRowStore } from './audiences-rows.js';
@@ -26,6 +26,8 @@ const RAW = new WeakMap<object, SQLite.Database>();
 
 export function bindSqliteRaw(db: object, raw: SQLite.Database): void {
   RAW.set(db, raw);
+  // Before anything reads through it (the people sync's first count scans every person).
+  limitPageCache(raw);
 }
 
 export class AudienceRepo {
