@@ -25,7 +25,9 @@ const IDLE_SLICE = 10_000;
  * Rows per transaction when idle: consecutive add batches of one audience are applied together.
  * Index pages are written once per commit, so a commit holding more rows writes fewer pages per row.
  */
-const IDLE_ROWS_PER_COMMIT = 20_000;
+// 40,000 since the page cache stopped holding ~200 MiB of the start-up people scan: count final
+// 34 -> 28 s, peak RSS 365 -> 413 MiB in the million-row bench (docs/performance.md).
+const IDLE_ROWS_PER_COMMIT = 40_000;
 /**
  * A write seen this recently means "busy": a client sending batch after batch leaves gaps between
  * them (its own work, a GC pause) that must not start a 60,000-row commit under the next request.
