@@ -16,9 +16,14 @@ export class CsvSyntaxError extends Error {
 export class CsvParser {
   readonly #delimiter: string;
   #carry = '';
-  #started = false;
+  #started: boolean;
 
-  constructor(delimiter = ',') {
+  /**
+   * `stripBom: false` for text that starts mid-file (a worker's chunk), where
+   * a U+FEFF is data, not a byte-order mark.
+   */
+  constructor(delimiter = ',', options: { readonly stripBom?: boolean } = {}) {
+    this.#started = options.stripBom === false;
     if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
       throw new CsvSyntaxError(`unsupported CSV delimiter ${JSON.stringify(delimiter)}`);
     }

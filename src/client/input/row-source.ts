@@ -19,6 +19,20 @@ export interface RowSource {
   readonly columns: readonly string[];
   /** Rows in input order (row 1 = first data row), grouped in chunks to keep per-row overhead low. */
   readonly chunks: AsyncIterable<readonly SourceRow[]>;
+  /**
+   * Set for a CSV file on disk: the uploader may then read the file itself in
+   * chunks of whole records and parse them on worker threads, instead of
+   * iterating `chunks` (src/client/upload/hashed-chunks.ts).
+   */
+  readonly file?: CsvFile | undefined;
+  /** Stops reading (closes the file) when `chunks` will not be iterated to its end. */
+  close?(): Promise<void>;
+}
+
+export interface CsvFile {
+  readonly path: string;
+  /** The delimiter the rows are parsed with (given or sniffed from the header). */
+  readonly delimiter: string;
 }
 
 export type InputFormat = 'csv' | 'jsonl';
@@ -43,8 +57,13 @@ export async function openRowSource(
       ? textOf(options.stdin ?? process.stdin)
       : textOf(createReadStream(path, { highWaterMark: 1 << 20 }));
   const format = options.format ?? (path === '-' ? undefined : formatFromPath(path));
-  return openTextSource(stream, { format, delimiter: options.delimiter ?? (extname(path) === '.tsv' ? '\t' : undefined) });
+  const source = await openTextSource(stream, { format, delimiter: options.delimiter ?? (extname(path) === '.tsv' ? '\t' : undefined) });
+  const delimiter = csvDelimiters.get(source);
+  return path === '-' || delimiter === undefined ? source : { ...source, file: { path, delimiter } };
 }
+
+/** The delimiter of each CSV source, for openRowSource (kept off the public shape of text sources). */
+const csvDelimiters = new WeakMap<RowSource, string>();
 
 /**
  * A row source over text chunks. When `format` is not given, input whose
@@ -89,6 +108,7 @@ async function csvSource(text: AsyncIterable<string>, delimiter: string): Promis
   const columns = header.map((c) => c.trim());
   async function* chunks(): AsyncGenerator<readonly SourceRow[]> {
     if (pending.length > 0) yield pending;
+    if (closed) return;
     while (!done) {
       const out: string[][] = [];
       const next = await reader.next();
@@ -101,7 +121,18 @@ async function csvSource(text: AsyncIterable<string>, delimiter: string): Promis
       if (out.length > 0) yield out;
     }
   }
-  return { columns, chunks: chunks() };
+  let closed = false;
+  const source: RowSource = {
+    columns,
+    chunks: chunks(),
+    async close() {
+      closed = true;
+      // Ends the text generator, which ends the read stream and closes its file.
+      await reader.return?.();
+    },
+  };
+  csvDelimiters.set(source, delimiter);
+  return source;
 }
 
 async function jsonLinesSource(text: AsyncIterable<string>): Promise<RowSource> {
@@ -167,11 +198,16 @@ async function* lineChunks(text: AsyncIterable<string>): AsyncGenerator<string[]
 }
 
 async function* prepend(head: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  if (head !== '') yield head;
-  for (;;) {
-    const next = await rest.next();
-    if (next.done) return;
-    yield next.value;
+  try {
+    if (head !== '') yield head;
+    for (;;) {
+      const next = await rest.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // Stopped early (RowSource.close): stop the underlying stream too.
+    await rest.return?.();
   }
 }
 

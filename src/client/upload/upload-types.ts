@@ -36,6 +36,14 @@ export interface UploadOptions {
   readonly resume?: boolean | undefined;
   /** Identity of the input and options; a resume with another fingerprint is refused. */
   readonly fingerprint?: string | undefined;
+  /**
+   * Where CSV files on disk are parsed, normalised and hashed: `auto` (default)
+   * on two worker threads above 1 MB, `on` always, `off` on this thread.
+   * Stdin, JSON lines and resumed uploads always use this thread.
+   */
+  readonly workers?: 'auto' | 'on' | 'off' | undefined;
+  /** Bytes per chunk handed to a worker (tests use small chunks to cross many boundaries). */
+  readonly workerChunkBytes?: number | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   readonly now?: (() => number) | undefined;
   readonly random?: (() => number) | undefined;

@@ -12,10 +12,15 @@
  * - a failed batch is retried with the same body, hence the same `batch_seq`;
  * - every acknowledged batch is recorded (row range only) so `--resume` can
  *   skip it.
- * Normalising and hashing run on this thread; see
- * docs/decisions/client-04-uploader-hashes-on-main-thread.md for why.
+ * Normalising and hashing run on this thread for stdin and small files
+ * (docs/decisions/client-04-uploader-hashes-on-main-thread.md); CSV files
+ * above 1 MB are parsed, normalised and hashed on two worker threads
+ * (hashed-chunks.ts, docs/decisions/client-10-hashing-workers.md), with the
+ * same rows, rejects, row numbers and batches.
  */
+import { stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { CsvSyntaxError } from '../input/csv-parser.js';
 import { guessMapping } from '../input/column-mapping.js';
 import type { RowSource } from '../input/row-source.js';
 import { realSleep, retryDelay } from '../graph/retry-policy.js';
@@ -23,6 +28,8 @@ import { GraphApiError } from '../graph/graph-api-error.js';
 import type { AudienceUploadSession, AudienceUsersBody, AudienceUsersResponse } from '../graph/wire-types.js';
 import { isRejection, RowNormalizer } from '../normalize/row-normalizer.js';
 import { BatchAssembler } from './batch-assembler.js';
+import { hashedChunks } from './hashed-chunks.js';
+import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { AckedBatch, Batch } from './batch-assembler.js';
 import { randomSessionId } from './session-id.js';
 import type { UploadState } from './upload-state.js';
@@ -34,6 +41,8 @@ export type { RowProblem, UploadOptions, UploadProgress, UploadResult, UploadRet
 
 /** Meta: "only a maximum of 10000 at a time". */
 export const MAX_BATCH_SIZE = 10_000;
+/** CSV files larger than this are hashed on worker threads (`workers: 'auto'`). */
+export const WORKER_THRESHOLD_BYTES = 1 << 20;
 const MAX_SAMPLES = 100;
 
 export async function uploadRows(source: RowSource, options: UploadOptions): Promise<UploadResult> {
@@ -51,6 +60,7 @@ class Upload {
   readonly #withSession: boolean;
   readonly #started: number;
   #normalizer!: RowNormalizer;
+  #mapping!: NonNullable<UploadOptions['mapping']>;
   #state: UploadState | undefined;
   #sessionId: number | undefined;
   #acked: AckedBatch[] = [];
@@ -90,7 +100,7 @@ class Upload {
   }
 
   async run(): Promise<UploadResult> {
-    const mapping = this.#o.mapping ?? guessMapping(this.#source.columns).mapping;
+    const mapping = (this.#mapping = this.#o.mapping ?? guessMapping(this.#source.columns).mapping);
     this.#normalizer = new RowNormalizer({
       mapping,
       defaultCountry: this.#o.defaultCountry,
@@ -98,7 +108,10 @@ class Upload {
       currentYear: this.#o.currentYear,
     });
     const previous = await this.#loadState();
-    if (previous?.completed === true) return this.#result(true);
+    if (previous?.completed === true) {
+      await this.#source.close?.();
+      return this.#result(true);
+    }
     if (this.#o.operation === 'replace' && !this.#acked.some((b) => b.seq === 1)) {
       this.#firstBatchAcked = new Promise((resolve) => (this.#markFirstBatchAcked = resolve));
     }
@@ -124,6 +137,12 @@ class Upload {
       // Let responses of in-flight batches be processed between two batches of hashing.
       await nextTurn();
     };
+    if (await this.#useWorkers()) {
+      if (!(await this.#hashOnWorkers(assembler, emit))) return undefined;
+      const partial = assembler.close();
+      if (partial !== undefined) await emit(partial);
+      return held;
+    }
     for await (const chunk of this.#source.chunks) {
       for (const row of chunk) {
         const rowNumber = ++this.#rowsRead;
@@ -149,6 +168,55 @@ class Upload {
     const partial = assembler.close();
     if (partial !== undefined) await emit(partial);
     return held;
+  }
+
+  /**
+   * The worker path: a CSV file on disk, large enough to pay for starting two
+   * workers, and no resume of acknowledged batches (resumed rows are skipped
+   * before normalising, which only this thread's path does row by row; the
+   * batches are the same either way).
+   */
+  async #useWorkers(): Promise<boolean> {
+    const mode = this.#o.workers ?? 'auto';
+    const file = this.#source.file;
+    if (mode === 'off' || file === undefined || this.#acked.length > 0) return false;
+    if (file.delimiter.length !== 1 || file.delimiter.charCodeAt(0) > 127) return false;
+    return mode === 'on' || (await stat(file.path)).size > WORKER_THRESHOLD_BYTES;
+  }
+
+  /** Rows from the hashing workers, numbered and batched here in file order. False when stopped early. */
+  async #hashOnWorkers(assembler: BatchAssembler, emit: (batch: Batch) => Promise<void>): Promise<boolean> {
+    const file = this.#source.file!;
+    await this.#source.close?.(); // the workers' reader replaces the row source's stream
+    const settings = {
+      mapping: this.#mapping,
+      defaultCountry: this.#o.defaultCountry,
+      slashDateOrder: this.#o.slashDateOrder,
+      currentYear: this.#o.currentYear ?? new Date().getUTCFullYear(),
+    };
+    const invalid = this.#normalizer.invalidValueCounts;
+    for await (const chunk of hashedChunks(file, settings, this.#o.workerChunkBytes === undefined ? {} : { chunkBytes: this.#o.workerChunkBytes })) {
+      let nextReject = 0;
+      let nextRow = 0;
+      for (let i = 0; i < chunk.records; i++) {
+        const rowNumber = ++this.#rowsRead;
+        const reject = chunk.rejects[nextReject];
+        if (reject !== undefined && reject[0] === i) {
+          nextReject++;
+          this.#reject(rowNumber, reject[1]);
+          continue;
+        }
+        const full = assembler.add(rowNumber, chunk.rows[nextRow++]!);
+        if (full !== undefined) await emit(full);
+      }
+      for (const [key, count] of Object.entries(chunk.invalid) as Array<[MappingTarget, number]>) {
+        invalid[key] = (invalid[key] ?? 0) + count;
+      }
+      if (chunk.error !== undefined) throw new CsvSyntaxError(chunk.error);
+      this.#progress();
+      if (this.#failure !== undefined || this.#o.signal?.aborted === true) return false;
+    }
+    return true;
   }
 
   /** Starts sending a batch once a slot is free. */

@@ -1,0 +1,35 @@
+/** Messages between the uploader's main thread and its hashing workers. */
+import type { SlashDateOrder } from '../normalize/dates.js';
+import type { ColumnMapping } from '../normalize/row-normalizer.js';
+import type { MappingTarget } from '../normalize/schema-keys.js';
+
+export interface HashWorkerSettings {
+  readonly mapping: readonly ColumnMapping[];
+  readonly defaultCountry: string | undefined;
+  readonly slashDateOrder: SlashDateOrder | undefined;
+  readonly currentYear: number | undefined;
+  readonly delimiter: string;
+}
+
+/** Whole records, `buffer[0, length)`, transferred. */
+export interface ChunkRequest {
+  readonly index: number;
+  readonly buffer: ArrayBuffer;
+  readonly length: number;
+  /** The end of the file: a last record without a newline is complete, an open quote an error. */
+  readonly final: boolean;
+}
+
+export interface ChunkReply {
+  readonly index: number;
+  /** Records parsed (blank lines are not records). */
+  readonly records: number;
+  /** JSON of the accepted rows (string[][]), in record order. */
+  readonly rows: string;
+  /** [position among the chunk's records, reason], in order. */
+  readonly rejects: ReadonlyArray<readonly [number, string]>;
+  /** Values sent as "" because they could not be normalised, per key, in this chunk. */
+  readonly invalid: Partial<Record<MappingTarget, number>>;
+  /** A CSV syntax error at the end of the input (the final chunk only). */
+  readonly error?: string;
+}
