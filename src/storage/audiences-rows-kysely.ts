@@ -9,26 +9,14 @@ import type { Dialect } from './dialect.js';
 import type { Database } from './schema.js';
 import type { AudienceTables } from './audiences-schema.js';
 import type { AddRow, AudienceRowStore, Pair, PersonKeySet, RemoveRow, SliceProgress, StoredRow } from './audiences-rows.js';
+import { packPairs as pack, unpackHashes } from './audiences-rows.js';
 
 type Db = Kysely<Database & AudienceTables>;
 type Tx = Transaction<Database & AudienceTables>;
 
 const CHUNK = 500;
 
-function pack(pairs: Pair[]): Buffer {
-  const out = Buffer.allocUnsafe(pairs.length * 33);
-  pairs.forEach((p, i) => {
-    out[i * 33] = p.type;
-    p.hash.copy(out, i * 33 + 1, 0, 32);
-  });
-  return out;
-}
 
-function unpackHashes(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let o = 0; o + 33 <= buf.length; o += 33) out.push(Buffer.from(buf.subarray(o + 1, o + 33)));
-  return out;
-}
 
 function chunks<T>(items: T[]): T[][] {
   const out: T[][] = [];

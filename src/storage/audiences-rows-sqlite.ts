@@ -7,21 +7,9 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { AddRow, AudienceRowStore, Pair, PersonKeySet, RemoveRow, SliceProgress, StoredRow } from './audiences-rows.js';
+import { packPairs as pack, unpackHashes as unpackAll } from './audiences-rows.js';
 
-function pack(pairs: Pair[]): Buffer {
-  const out = Buffer.allocUnsafe(pairs.length * 33);
-  pairs.forEach((p, i) => {
-    out[i * 33] = p.type;
-    p.hash.copy(out, i * 33 + 1, 0, 32);
-  });
-  return out;
-}
 
-function unpackHashes(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let o = 0; o + 33 <= buf.length; o += 33) out.push(buf.subarray(o + 1, o + 33));
-  return out;
-}
 
 /** Kysely runs its own transactions on this connection across awaits; never write inside one. */
 async function whenIdle(raw: SQLite.Database): Promise<void> {
@@ -383,3 +371,6 @@ export class SqliteAudienceRows implements AudienceRowStore {
     });
   }
 }
+
+/** Views, not copies: every caller here drops them before the row buffer is reused. */
+const unpackHashes = (buf: Buffer): Buffer[] => unpackAll(buf, false);

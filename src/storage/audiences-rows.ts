@@ -90,3 +90,29 @@ export interface AudienceRowStore {
   /** Takes a person out of every audience: their rows become unmatched again, indexed by these keys. */
   unassignPerson(personId: string, rows: Array<{ audienceId: string; rowHash: Buffer; matchKeys: Buffer[] }>): Promise<Map<string, number>>;
 }
+
+/**
+ * A row's identifiers packed for storage: 33 bytes a key, its type then its 32-byte hash. One
+ * encoding for every backend, so a row written by one reads the same through another.
+ */
+export function packPairs(pairs: Pair[]): Buffer {
+  const out = Buffer.allocUnsafe(pairs.length * 33);
+  pairs.forEach((p, i) => {
+    out[i * 33] = p.type;
+    p.hash.copy(out, i * 33 + 1, 0, 32);
+  });
+  return out;
+}
+
+/**
+ * The hashes of a packed key list. `copy: false` returns views into `buf` — cheaper, for callers
+ * that drop them before `buf` is reused (the raw SQLite path).
+ */
+export function unpackHashes(buf: Buffer, copy = true): Buffer[] {
+  const out: Buffer[] = [];
+  for (let o = 0; o + 33 <= buf.length; o += 33) {
+    const view = buf.subarray(o + 1, o + 33);
+    out.push(copy ? Buffer.from(view) : view);
+  }
+  return out;
+}

@@ -7,6 +7,7 @@
  */
 import type SQLite from 'better-sqlite3';
 import type { Pair } from './audiences-rows.js';
+import { packPairs as pack } from './audiences-rows.js';
 
 export interface SeedPerson {
   id: string;
@@ -23,14 +24,6 @@ export interface SeedKeySet {
   attrs: Pair[];
 }
 
-function pack(pairs: Pair[]): Buffer {
-  const out = Buffer.allocUnsafe(pairs.length * 33);
-  pairs.forEach((p, i) => {
-    out[i * 33] = p.type;
-    p.hash.copy(out, i * 33 + 1, 0, 32);
-  });
-  return out;
-}
 
 export function insertPeopleBulk(raw: SQLite.Database, people: SeedPerson[], nowSeconds: number): void {
   const ins = raw.prepare(

@@ -15,6 +15,7 @@ import type { AudienceTables } from './audiences-schema.js';
 import type { AddRow, AudienceRowStore, Pair, PersonKeySet, RemoveRow, SliceProgress, StoredRow } from './audiences-rows.js';
 import { KyselyAudienceRows } from './audiences-rows-kysely.js';
 import type { Database } from './schema.js';
+import { packPairs as pack, unpackHashes } from './audiences-rows.js';
 
 type Db = Kysely<Database & AudienceTables>;
 type Tx = Transaction<Database & AudienceTables>;
@@ -31,20 +32,7 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
   return out;
 }
 
-function pack(pairs: Pair[]): Buffer {
-  const out = Buffer.allocUnsafe(pairs.length * 33);
-  pairs.forEach((p, i) => {
-    out[i * 33] = p.type;
-    p.hash.copy(out, i * 33 + 1, 0, 32);
-  });
-  return out;
-}
 
-function unpackHashes(b: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let o = 0; o + 33 <= b.length; o += 33) out.push(Buffer.from(b.subarray(o + 1, o + 33)));
-  return out;
-}
 
 /** Locks audiences for the rest of the transaction, in a fixed order so two lockers cannot deadlock. */
 async function lockAudiences(tx: Tx, ids: Iterable<string>): Promise<void> {
