@@ -8,6 +8,7 @@ import type { GraphContext } from '../graph/context.js';
 import type { NodeType, Registry } from '../graph/registry.js';
 import { albumType, photoType, postType, videoType, liveVideoType, type Rec } from './content-types.js';
 import { albumPhotos, contentRecord } from './edge-sources.js';
+import { parseJsonList as list } from '../storage/json-list.js';
 
 interface ContentNodeSpec {
   kind: string;
@@ -27,14 +28,6 @@ export const CONTENT_NODE_KINDS: readonly ContentNodeSpec[] = [
 
 export const isContentNodeKind = (kind: string): boolean => CONTENT_NODE_KINDS.some((k) => k.kind === kind);
 
-function list(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 async function mayRead(ctx: GraphContext, ownerId: string, permission: string): Promise<boolean> {
   const p = await ctx.optionalAuth();

@@ -13,6 +13,7 @@ import { ensurePsid } from '../pages/page-scoped-ids.js';
 import { businessUserId } from './derived-ids.js';
 import { graphDateTime } from './graph-time.js';
 import { parseProfile, type UserView } from './user-view.js';
+import { parseJsonList as list } from '../storage/json-list.js';
 
 /** The content kind stored for each content-backed edge. */
 export const CONTENT_KINDS: Record<string, string> = {
@@ -135,14 +136,6 @@ async function pageTokenFor(ctx: GraphContext, pageId: string, appId: string, pe
   return token;
 }
 
-function list(json: string): string[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v.map(String) : [];
-  } catch {
-    return [];
-  }
-}
 
 /** `accounts` (every page with a role) and `assigned_pages` (the business-owned ones). */
 export async function rolePages(ctx: GraphContext, u: UserView, businessOnly: boolean): Promise<Rec[]> {

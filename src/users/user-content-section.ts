@@ -19,29 +19,14 @@ import { registerFixtureSection, type LoadContext } from '../fixtures/sections.j
 import type { Store } from '../storage/store.js';
 import type { ContentRow } from '../storage/user-content.js';
 import { isContentNodeKind } from './content-nodes.js';
+import { CONTENT_KINDS } from './edge-sources.js';
 import { businessUserId, contentItemId } from './derived-ids.js';
 import { toUnixSeconds } from './graph-time.js';
 
 /** Fixture key → stored kind (the edge each feeds is in edge-sources.ts). */
 export const SECTION_KINDS: Record<string, string> = {
-  albums: 'album',
-  photos: 'photo',
-  feed: 'post',
-  videos: 'video',
-  live_videos: 'live_video',
-  live_encoders: 'live_encoder',
-  likes: 'like',
-  music: 'music',
-  conversations: 'conversation',
-  custom_labels: 'custom_label',
-  apprequests: 'apprequest',
-  apprequestformerrecipients: 'apprequestformerrecipient',
-  ad_studies: 'ad_study',
-  payment_subscriptions: 'payment_subscription',
-  rich_media_documents: 'rich_media_document',
-  assigned_applications: 'assigned_application',
-  assigned_business_asset_groups: 'business_asset_group',
-  assigned_product_catalogs: 'product_catalog',
+  // Fixture keys are the edge names, with `payment.subscriptions` spelt as a plain JSON key.
+  ...Object.fromEntries(Object.entries(CONTENT_KINDS).map(([edge, kind]) => [edge.replace('.', '_'), kind])),
   game_items: 'game_item',
 };
 const KEY_OF_KIND = new Map(Object.entries(SECTION_KINDS).map(([k, v]) => [v, k]));
