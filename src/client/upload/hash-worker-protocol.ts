@@ -24,8 +24,9 @@ export interface ChunkReply {
   readonly index: number;
   /** Records parsed (blank lines are not records). */
   readonly records: number;
-  /** JSON of the accepted rows (string[][]), in record order. */
+  /** The accepted rows, in record order: `json` of string[][], or `nul`: every value of every row joined by "\u0000". */
   readonly rows: string;
+  readonly encoding: 'json' | 'nul';
   /** [position among the chunk's records, reason], in order. */
   readonly rejects: ReadonlyArray<readonly [number, string]>;
   /** Values sent as "" because they could not be normalised, per key, in this chunk. */

@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvParser } from '../input/csv-parser.js';
 import { isRejection, RowNormalizer } from '../normalize/row-normalizer.js';
+import { UNHASHED_KEYS } from '../normalize/schema-keys.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
 
@@ -19,6 +20,8 @@ const normalizer = new RowNormalizer({
   slashDateOrder: settings.slashDateOrder,
   currentYear: settings.currentYear,
 });
+
+const plainText = !normalizer.schema.some((key) => UNHASHED_KEYS.has(key));
 
 port.on('message', (request: ChunkRequest) => port.postMessage(hashChunk(request)));
 
@@ -48,5 +51,18 @@ function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
     const added = count - (before[key] ?? 0);
     if (added > 0) invalid[key] = added;
   }
-  return { index, records: records.length, rows: JSON.stringify(rows), rejects, invalid, ...(error !== undefined && { error }) };
+  return { index, records: records.length, ...encodeRows(rows), rejects, invalid, ...(error !== undefined && { error }) };
+}
+
+/**
+ * Rows of digests joined by NUL: one string, which the main thread cuts with
+ * one `split` — far cheaper on both sides than JSON. Unhashed keys (EXTERN_ID,
+ * MADID) are the advertiser's own text and might hold a NUL, so a schema
+ * with them goes as JSON.
+ */
+function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'encoding'> {
+  if (!plainText) return { rows: JSON.stringify(rows), encoding: 'json' };
+  const values: string[] = [];
+  for (const row of rows) for (const value of row) values.push(value);
+  return { rows: values.join('\u0000'), encoding: 'nul' };
 }

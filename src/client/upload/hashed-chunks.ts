@@ -46,12 +46,12 @@ const ENTRY = new URL('./hash-worker.ts', import.meta.url).href;
 /** The data records of a CSV file (header skipped), parsed, normalised and hashed on worker threads. */
 export async function* hashedChunks(
   file: CsvFile,
-  settings: Omit<HashWorkerSettings, 'delimiter'>,
+  settings: Omit<HashWorkerSettings, 'delimiter'> & { readonly width: number },
   options: HashedChunkOptions = {},
 ): AsyncGenerator<HashedChunk> {
-  const chunkBytes = options.chunkBytes ?? 2 << 20;
+  const chunkBytes = options.chunkBytes ?? 128 << 10;
   const workerCount = options.workers ?? 2;
-  const inFlight = Math.max(workerCount, options.inFlight ?? 2 * workerCount);
+  const inFlight = Math.max(workerCount, options.inFlight ?? 4 * workerCount);
   const delimiter = file.delimiter.charCodeAt(0);
   const handle = await open(file.path, 'r');
   const lanes: Lane[] = [];
@@ -65,7 +65,8 @@ export async function* hashedChunks(
     const afterHeader = await skipHeader(read, chunkBytes, delimiter);
     if (afterHeader === undefined) return;
     let carry: Buffer = afterHeader;
-    for (let i = 0; i < workerCount; i++) lanes.push(new Lane({ ...settings, delimiter: file.delimiter }));
+    const { width: _width, ...workerSettings } = settings;
+    for (let i = 0; i < workerCount; i++) lanes.push(new Lane({ ...workerSettings, delimiter: file.delimiter }));
 
     let eof = false;
     let nextToSend = 0;
@@ -105,7 +106,7 @@ export async function* hashedChunks(
       replies.delete(nextToYield++);
       yield {
         records: answer.records,
-        rows: JSON.parse(answer.rows) as string[][],
+        rows: decodeRows(answer, settings.width),
         rejects: answer.rejects,
         invalid: answer.invalid,
         error: answer.error,
@@ -115,6 +116,15 @@ export async function* hashedChunks(
     await Promise.all(lanes.map((lane) => lane.stop()));
     await handle.close();
   }
+}
+
+function decodeRows(reply: ChunkReply, width: number): string[][] {
+  if (reply.encoding === 'json') return JSON.parse(reply.rows) as string[][];
+  const rows: string[][] = [];
+  if (reply.rows === '' && reply.records - reply.rejects.length === 0) return rows;
+  const values = reply.rows.split('\u0000');
+  for (let at = 0; at < values.length; at += width) rows.push(values.slice(at, at + width));
+  return rows;
 }
 
 /**
@@ -156,7 +166,8 @@ class Lane {
   #failed: unknown;
 
   constructor(settings: HashWorkerSettings) {
-    this.#worker = new Worker(BOOT, { workerData: { ...settings, entry: ENTRY } });
+    // Each worker holds a few chunks at a time; a capped heap keeps V8 from growing it lazily to hundreds of MB.
+    this.#worker = new Worker(BOOT, { workerData: { ...settings, entry: ENTRY }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
     this.#worker.on('message', (reply: ChunkReply) => this.#waiting.shift()?.resolve(reply));
     const fail = (error: unknown): void => {
       this.#failed ??= error;

@@ -193,6 +193,7 @@ class Upload {
       defaultCountry: this.#o.defaultCountry,
       slashDateOrder: this.#o.slashDateOrder,
       currentYear: this.#o.currentYear ?? new Date().getUTCFullYear(),
+      width: this.#normalizer.schema.length,
     };
     const invalid = this.#normalizer.invalidValueCounts;
     for await (const chunk of hashedChunks(file, settings, this.#o.workerChunkBytes === undefined ? {} : { chunkBytes: this.#o.workerChunkBytes })) {
