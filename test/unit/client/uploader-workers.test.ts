@@ -96,6 +96,19 @@ describe('uploadRows: hashing on worker threads', () => {
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
+  it('sends unhashed EXTERN_ID values (any text) the same way', async () => {
+    const path = join(dir, 'extern.csv');
+    const rows = Array.from({ length: 300 }, (_, i) => `"id\u0000${i}, ""x""",u${i}@example.com`);
+    rows.splice(7, 0, ',nobody@example.com'); // rejected: empty EXTERN_ID
+    await writeFile(path, `extern_id,email\n${rows.join('\n')}\n`);
+    const inThread = await upload(path, 'off', { batchSize: 40 });
+    const onWorkers = await upload(path, 'on', { batchSize: 40 });
+    expect(inThread.result.rowsRejected).toBe(1);
+    expect(inThread.bodies.join()).toContain('id\\u00000, \\"x\\"');
+    expect(onWorkers.bodies).toEqual(inThread.bodies);
+    expect(summary(onWorkers.result)).toEqual(summary(inThread.result));
+  });
+
   it('cuts chunks only between records, even when a quoted field is longer than a chunk', async () => {
     const path = join(dir, 'long-field.csv');
     const long = `"${'a,\n"" '.repeat(200)}"`;
