@@ -109,6 +109,17 @@ describe('uploadRows: hashing on worker threads', () => {
     expect(summary(onWorkers.result)).toEqual(summary(inThread.result));
   });
 
+  it('skips blank lines and a quoted multi-line header the way the row source does', async () => {
+    const path = join(dir, 'header.csv');
+    await writeFile(path, `\uFEFF\r\n\r\n"e\r\nmail",phone\r\n\r\nA@Example.com,555 0100\r\n"b@example.com",\r\n`);
+    const mapping = [{ index: 0, column: 'e mail', target: 'EMAIL' as const }, { index: 1, column: 'phone', target: 'PHONE' as const }];
+    const inThread = await upload(path, 'off', { mapping, defaultCountry: 'us' });
+    const onWorkers = await upload(path, 'on', { mapping, defaultCountry: 'us', workerChunkBytes: 16 });
+    expect(inThread.result.rowsSent).toBe(2);
+    expect(onWorkers.bodies).toEqual(inThread.bodies);
+    expect(summary(onWorkers.result)).toEqual(summary(inThread.result));
+  });
+
   it('cuts chunks only between records, even when a quoted field is longer than a chunk', async () => {
     const path = join(dir, 'long-field.csv');
     const long = `"${'a,\n"" '.repeat(200)}"`;
