@@ -53,7 +53,7 @@ const TOKEN = 'EAADemoAliceUserTokenForDemoApp0000000000000000000000000000';
 const hex = (s: string): string => crypto.hash('sha256', s, 'hex');
 
 /** `p` in base 26, so names are letters only (normalisation keeps them as they are). */
-function letters(p: number): string {
+export function letters(p: number): string {
   let s = '';
   let n = p;
   do {

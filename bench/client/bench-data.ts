@@ -6,20 +6,12 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { seededRandom } from '../../src/faults/rules.js';
 
 export const BENCH_COLUMNS = ['email', 'phone', 'first_name', 'last_name', 'zip', 'country'] as const;
 
-/** mulberry32: small, fast, good enough for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One seeded generator for the whole project (mulberry32), shared with fault injection's coin flips.
+export { seededRandom };
 
 const FIRST = ['James', 'Mary', 'John', 'Patricia', 'Robert', 'Jennifer', 'Michael', 'Linda', 'Jöhn', 'Mary-Ann',
   'Émile', 'José', 'Zoë', 'François', 'Søren', 'Łukasz', 'Ana María', 'Chloé', 'Björn', 'Siobhán'];

@@ -27,6 +27,7 @@ import type { Database } from '../../src/storage/schema.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { startRoundRobin, type RoundRobin } from './round-robin.js';
 import { startServeProcess, type ServeProcess } from './spawn.js';
+import { letters } from '../audiences/upload-bench.js';
 
 export interface BenchRow {
   name: string;
@@ -50,16 +51,6 @@ const ACT = 'act_1029384756';
 const TOKEN = 'EAADemoAliceUserTokenForDemoApp0000000000000000000000000000';
 const ADMIN = 'lgadmin_scaling_bench';
 const hex = (s: string): string => crypto.hash('sha256', s, 'hex');
-
-function letters(p: number): string {
-  let s = '';
-  let n = p;
-  do {
-    s = String.fromCharCode(97 + (n % 26)) + s;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return s;
-}
 
 function identity(p: number): { email: string; phone: string; fn: string; ln: string } {
   return { email: `s${p}@example.com`, phone: String(15560000000 + p), fn: 'fn' + letters(p), ln: 'ln' + letters(p) };
