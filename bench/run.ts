@@ -1,14 +1,11 @@
+import { formatTable, type BenchRow } from './table.js';
+
 /**
  * `npm run bench`: every benchmark of the project, each with the baseline it is compared to
  * measured in the same run, printed as one table. Absolute times on shared machines are noisy;
  * the ratios are what we track.
  */
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type { BenchRow };
 
 interface BenchModule {
   file: string;
@@ -22,17 +19,10 @@ const BENCHES: BenchModule[] = [
   { file: './scaling/multi-process-bench.ts', fn: 'runScalingBench' },
 ];
 
-function format(rows: Array<BenchRow & { bench: string }>): string {
-  const head = ['bench', 'measure', 'value', 'unit', 'note'];
-  const body = rows.map((r) => [r.bench, r.name, r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2), r.unit, r.note ?? '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  return [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const rows: Array<BenchRow & { bench: string }> = [];
+  const rows: Array<BenchRow & { group: string }> = [];
   for (const b of BENCHES) {
     if (only.length > 0 && !only.some((o) => b.file.includes(o))) continue;
     let mod: Record<string, unknown>;
@@ -45,9 +35,9 @@ async function main(): Promise<void> {
     const fn = mod[b.fn] as ((opts: Record<string, unknown>) => Promise<BenchRow[]>) | undefined;
     if (!fn) continue;
     process.stderr.write(`running ${b.file}…\n`);
-    for (const r of await fn({})) rows.push({ ...r, bench: b.file.replace(/^\.\//, '').replace(/\.ts$/, '') });
+    for (const r of await fn({})) rows.push({ ...r, group: b.file.replace(/^\.\//, '').replace(/\.ts$/, '') });
   }
-  process.stdout.write(format(rows) + '\n');
+  process.stdout.write(formatTable(rows, 'bench') + '\n');
 }
 
 await main();

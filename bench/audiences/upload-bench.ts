@@ -24,13 +24,9 @@ import { bindSqliteRaw } from '../../src/storage/audiences.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { Store } from '../../src/storage/store.js';
 import { summariseProfile } from './profile-summary.js';
+import { formatTable, type BenchRow } from '../table.js';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type { BenchRow };
 
 export interface AudienceBenchOptions {
   people?: number;
@@ -319,13 +315,6 @@ export async function runAudienceBench(opts: AudienceBenchOptions = {}): Promise
   }
 }
 
-function table(rows: BenchRow[]): string {
-  const body = rows.map((r) => [r.name, r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2), r.unit, r.note ?? '']);
-  const head = ['measure', 'value', 'unit', 'note'];
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(w[i])).join(' | ') + ' |';
-  return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
-}
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string): number | undefined => {
@@ -340,5 +329,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     uploadOnly: process.argv.includes('--upload-only'),
     profile: process.argv.includes('--profile'),
   });
-  process.stdout.write(table(rows) + '\n');
+  process.stdout.write(formatTable(rows) + '\n');
 }

@@ -31,13 +31,9 @@ import { parseMapping } from '../../src/client/input/column-mapping.js';
 import { graphTransport, type AudienceTransport } from '../../src/client/upload/transport.js';
 import { uploadRows } from '../../src/client/upload/uploader.js';
 import { writeBenchCsv } from './bench-data.js';
+import { formatTable, type BenchRow } from '../table.js';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type BenchResult = BenchRow;
 
 export interface ClientE2eBenchOptions {
   /** Default LOCALGRAPH_CLIENT_E2E_ROWS or 1,000,000. */
@@ -345,13 +341,6 @@ function round(n: number, digits: number): number {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
 
-function printTable(results: readonly BenchResult[]): void {
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    const value = `${r.value.toLocaleString('en-US')} ${r.unit}`;
-    console.log(`${r.name.padEnd(width)}  ${value.padStart(20)}  ${r.note ?? ''}`);
-  }
-}
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv[2] === '--client-child') {
@@ -363,7 +352,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       return i > 0 ? Number(process.argv[i + 1]) : undefined;
     };
     const positional = process.argv[2] !== undefined && !process.argv[2].startsWith('--') ? Number(process.argv[2]) : undefined;
-    printTable(await runClientE2eBench({ rows: positional ?? arg('--rows'), rounds: arg('--rounds'), matchDelayMs: arg('--match-delay') }));
+    console.log(formatTable(await runClientE2eBench({ rows: positional ?? arg('--rows'), rounds: arg('--rounds'), matchDelayMs: arg('--match-delay') })));
     console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
   }
 }

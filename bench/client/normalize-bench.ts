@@ -15,13 +15,9 @@ import { Worker } from 'node:worker_threads';
 import { BENCH_COLUMNS, writeBenchCsv } from './bench-data.js';
 import type { WorkerJob, WorkerReport } from './bench-worker.js';
 import { lineAlignedRanges } from './byte-ranges.js';
+import { formatTable, type BenchRow } from '../table.js';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type BenchResult = BenchRow;
 
 const FIELDS = BENCH_COLUMNS.length;
 const ROUNDS = 3;
@@ -177,17 +173,10 @@ function round(n: number, digits: number): number {
   return Math.round(n * 10 ** digits) / 10 ** digits;
 }
 
-function printTable(results: readonly BenchResult[]): void {
-  const width = Math.max(...results.map((r) => r.name.length));
-  for (const r of results) {
-    const value = `${r.value.toLocaleString('en-US')} ${r.unit}`;
-    console.log(`${r.name.padEnd(width)}  ${value.padStart(20)}  ${r.note ?? ''}`);
-  }
-}
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
-  printTable(await runClientBench(process.argv[2] === undefined ? {} : { rows: Number(process.argv[2]) }));
+  console.log(formatTable(await runClientBench(process.argv[2] === undefined ? {} : { rows: Number(process.argv[2]) })));
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
   if (process.env.BENCH_DEBUG) console.log(debug);
 }

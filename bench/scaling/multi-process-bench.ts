@@ -28,13 +28,9 @@ import { openSqlite } from '../../src/storage/sqlite.js';
 import { startRoundRobin, type RoundRobin } from './round-robin.js';
 import { startServeProcess, type ServeProcess } from './spawn.js';
 import { letters } from '../audiences/upload-bench.js';
+import { formatTable, type BenchRow } from '../table.js';
 
-export interface BenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  note?: string;
-}
+export type { BenchRow };
 
 export interface ScalingBenchOptions {
   people?: number;
@@ -257,13 +253,6 @@ export async function runScalingBench(opts: ScalingBenchOptions = {}): Promise<B
   }
 }
 
-function table(rows: BenchRow[]): string {
-  const body = rows.map((r) => [r.name, r.value >= 100 ? Math.round(r.value).toLocaleString('en-US') : r.value.toFixed(2), r.unit, r.note ?? '']);
-  const head = ['measure', 'value', 'unit', 'note'];
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (c: string[]): string => '| ' + c.map((x, i) => x.padEnd(w[i])).join(' | ') + ' |';
-  return [line(head), '|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|', ...body.map(line)].join('\n');
-}
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const arg = (name: string): number | undefined => {
@@ -271,5 +260,5 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     return i > 0 ? Number(process.argv[i + 1]) : undefined;
   };
   const rows = await runScalingBench({ people: arg('--people'), rows: arg('--rows'), concurrency: arg('--concurrency') });
-  process.stdout.write(table(rows) + '\n');
+  process.stdout.write(formatTable(rows) + '\n');
 }
