@@ -41,6 +41,8 @@ const BUSY_SLICE_EVERY_MS = 500;
 const STUCK_REQUEST_MS = 10_000;
 /** The periodic check (session windows, clock moves, people who changed behind our back). */
 const TICK_MS = 500;
+/** Finished batches' row files (storage/batch-files.ts) are deleted when the queue runs dry, and at least this often. */
+const SWEEP_EVERY_MS = 10_000;
 /** A batch claimed by a worker that has not finished it for this long may be taken over. */
 const STALE_CLAIM_MS = 120_000;
 
@@ -166,6 +168,7 @@ export class MatchWorker {
    */
   private heldBack = false;
   private sliceSinceIdle = false;
+  private lastSweep = 0;
   /** Rows processed since start, and where the time went (ms), for the control surface and the benchmark. */
   processedRows = 0;
   readonly timings = { prepare: 0, match: 0, apply: 0, slices: 0 };
@@ -245,9 +248,14 @@ export class MatchWorker {
         const batch = await repo.claimNext(this.id, nowMs, STALE_CLAIM_MS);
         this.heldBack = false;
         if (!batch) {
-          if (this.sliceSinceIdle) {
+          const ranDry = this.sliceSinceIdle;
+          if (ranDry) {
             this.sliceSinceIdle = false;
             await repo.rows.whenQueueEmpty?.();
+          }
+          if (ranDry || performance.now() - this.lastSweep >= SWEEP_EVERY_MS) {
+            this.lastSweep = performance.now();
+            await repo.sweepBatchFiles();
           }
           const next = await repo.nextReadyAt();
           if (next !== undefined) this.notify(Math.max(5, next - clock.now()));

@@ -84,8 +84,10 @@ export interface UploadBatchTable {
   /** JSON array of key-type codes: the columns of `rows`. */
   columns: string;
   row_count: number;
-  /** row_count × columns × 32 bytes; an all-zero hash is an empty cell. */
+  /** row_count × columns × 32 bytes; an all-zero hash is an empty cell. Empty when `rows_file` holds them. */
   rows: Buffer;
+  /** The file holding `rows` instead (file-backed SQLite, storage/batch-files.ts), or null. */
+  rows_file: string | null;
   rows_done: number;
   ready_at_ms: number;
   staged_at: number;

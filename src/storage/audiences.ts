@@ -13,6 +13,7 @@ import { limitPageCache, SqliteAudienceRows } from './audiences-rows-sqlite.js';
 import { PostgresAudienceRows } from './postgres-audience-rows.js';
 import { claimNextPostgres } from './postgres-queue.js';
 import type { AudienceRowStore } from './audiences-rows.js';
+import { SPILL_MIN_BYTES, type BatchFiles } from './batch-files.js';
 
 export type CustomAudience = Selectable<CustomAudienceTable>;
 export type AudienceSession = Selectable<AudienceSessionTable>;
@@ -37,6 +38,7 @@ export class AudienceRepo {
   constructor(
     db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly batchFiles?: BatchFiles,
   ) {
     this.db = db as unknown as Db;
   }
@@ -161,33 +163,99 @@ export class AudienceRepo {
     batches: NewUploadBatch[];
     audience?: { id: string; patch: Updateable<CustomAudienceTable> };
   }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const s = input.session.row;
-      if (input.session.exists) {
-        // The counters leave `rest`: num_matched belongs to the matcher, the other three are bumped.
-        const { ad_account_id, session_id, num_received: _r, num_invalid: _i, num_matched: _m, rows_pending: _p, ...rest } = s;
-        const add = input.session.added;
-        await trx
-          .updateTable('audience_sessions')
-          .set((eb) => ({
-            ...rest,
-            num_received: eb('num_received', '+', add.received),
-            num_invalid: eb('num_invalid', '+', add.invalid),
-            rows_pending: eb('rows_pending', '+', add.staged),
-          }))
-          .where('ad_account_id', '=', ad_account_id)
-          .where('session_id', '=', session_id)
-          .execute();
-      } else {
-        await trx.insertInto('audience_sessions').values(s).execute();
+    const { batches, files } = await this.spill(input.batches);
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await this.stageIn(trx, input.session, batches, input.audience);
+      });
+    } catch (e) {
+      for (const f of files) this.batchFiles?.discard(f);
+      throw e;
+    }
+    for (const f of files) this.batchFiles?.settle(f);
+  }
+
+  /**
+   * Large batches' rows go to files first (batch-files.ts), synced before the transaction naming
+   * them commits. Elsewhere (PostgreSQL, in-memory SQLite) they stay in the row.
+   */
+  private async spill(batches: NewUploadBatch[]): Promise<{ batches: NewUploadBatch[]; files: string[] }> {
+    const files: string[] = [];
+    if (!this.batchFiles) return { batches, files };
+    try {
+      const out: NewUploadBatch[] = [];
+      for (const b of batches) {
+        if (b.rows.length < SPILL_MIN_BYTES) {
+          out.push(b);
+          continue;
+        }
+        const name = await this.batchFiles.write(b.rows);
+        files.push(name);
+        out.push({ ...b, rows: Buffer.alloc(0), rows_file: name });
       }
-      for (const b of input.batches) await trx.insertInto('upload_batches').values(b).execute();
-      if (input.audience) await trx.updateTable('custom_audiences').set(input.audience.patch).where('id', '=', input.audience.id).execute();
-    });
+      return { batches: out, files };
+    } catch (e) {
+      for (const f of files) this.batchFiles.discard(f);
+      throw e;
+    }
+  }
+
+  /** A claimed batch with its rows, wherever they are kept. */
+  private withRows(b: UploadBatch): UploadBatch {
+    return b.rows_file && this.batchFiles ? { ...b, rows: this.batchFiles.read(b.rows_file) } : b;
+  }
+
+  /**
+   * Deletes batch files no queue row names any more (the matcher finished their batch, the
+   * audience was deleted, the store was reset, or a crash came between a file and its row).
+   */
+  async sweepBatchFiles(): Promise<number> {
+    if (!this.batchFiles) return 0;
+    // Listed before the query: a file written after the list is not considered at all.
+    const listed = this.batchFiles.list();
+    if (listed.length === 0) return 0;
+    const named = await this.db.selectFrom('upload_batches').select('rows_file').where('rows_file', 'is not', null).execute();
+    return this.batchFiles.sweep(listed, new Set(named.map((r) => r.rows_file as string)));
+  }
+
+  private async stageIn(
+    trx: Kysely<Database & AudienceTables>,
+    session: { row: Insertable<AudienceSessionTable>; exists: boolean; added: { received: number; invalid: number; staged: number } },
+    batches: NewUploadBatch[],
+    audience: { id: string; patch: Updateable<CustomAudienceTable> } | undefined,
+  ): Promise<void> {
+    const s = session.row;
+    if (session.exists) {
+      // The counters leave `rest`: num_matched belongs to the matcher, the other three are bumped.
+      const { ad_account_id, session_id, num_received: _r, num_invalid: _i, num_matched: _m, rows_pending: _p, ...rest } = s;
+      const add = session.added;
+      await trx
+        .updateTable('audience_sessions')
+        .set((eb) => ({
+          ...rest,
+          num_received: eb('num_received', '+', add.received),
+          num_invalid: eb('num_invalid', '+', add.invalid),
+          rows_pending: eb('rows_pending', '+', add.staged),
+        }))
+        .where('ad_account_id', '=', ad_account_id)
+        .where('session_id', '=', session_id)
+        .execute();
+    } else {
+      await trx.insertInto('audience_sessions').values(s).execute();
+    }
+    for (const b of batches) await trx.insertInto('upload_batches').values(b).execute();
+    if (audience) await trx.updateTable('custom_audiences').set(audience.patch).where('id', '=', audience.id).execute();
   }
 
   async enqueue(b: NewUploadBatch): Promise<void> {
-    await this.db.insertInto('upload_batches').values(b).execute();
+    const { batches, files } = await this.spill([b]);
+    try {
+      await this.db.insertInto('upload_batches').values(batches[0]!).execute();
+    } catch (e) {
+      for (const f of files) this.batchFiles?.discard(f);
+      throw e;
+    }
+    for (const f of files) this.batchFiles?.settle(f);
   }
 
   // ---- the queue ----
@@ -229,7 +297,7 @@ export class AudienceRepo {
         .executeTakeFirst();
       if (!next) return undefined;
       await trx.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', '=', next.id).execute();
-      return { ...next, claimed_by: worker, claimed_at: nowMs };
+      return this.withRows({ ...next, claimed_by: worker, claimed_at: nowMs });
     });
   }
 
@@ -260,7 +328,8 @@ export class AudienceRepo {
     }
     if (chosen.length === 0) return [];
     await this.db.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', 'in', chosen).execute();
-    return this.db.selectFrom('upload_batches').selectAll().where('id', 'in', chosen).orderBy('id').execute();
+    const claimed = await this.db.selectFrom('upload_batches').selectAll().where('id', 'in', chosen).orderBy('id').execute();
+    return claimed.map((b) => this.withRows(b));
   }
 
   async nextReadyAt(): Promise<number | undefined> {

@@ -2,6 +2,7 @@
  * The one Store: domain repositories over one Kysely database. Every backend (SQLite here,
  * PostgreSQL in storage/postgres) builds the same Store; the contract tests run against each.
  */
+import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { migrate } from './migrate.js';
@@ -10,6 +11,7 @@ import { openSqlite } from './sqlite.js';
 import { WorldRepo } from './world.js';
 import { AuthRepo } from './auth-repo.js';
 import { AudienceRepo, bindSqliteRaw } from './audiences.js';
+import { BatchFiles } from './batch-files.js';
 import { UserContentRepo } from './user-content.js';
 
 export interface StoreOptions {
@@ -64,16 +66,18 @@ export class Store {
     readonly pgSchema?: string,
     /** Cross-process locks (startup steps, session bookkeeping); in-process on SQLite. */
     readonly locks: StoreLocks = new LocalLocks(),
+    /** Where large staged batches' rows go on a file-backed SQLite store (batch-files.ts). */
+    readonly batchFiles?: BatchFiles,
   ) {
     this.world = new WorldRepo(db);
     this.auth = new AuthRepo(db);
-    this.audiences = new AudienceRepo(db, dialect);
+    this.audiences = new AudienceRepo(db, dialect, batchFiles);
     this.userContent = new UserContentRepo(db);
   }
 
   /** Runs `fn` in one transaction with a Store bound to it: all of it lands, or none. */
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {}, this.pgSchema, this.locks)));
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.dialect, async () => {}, this.pgSchema, this.locks, this.batchFiles)));
   }
 
   /** Deletes every row of every table but the migration bookkeeping (control surface reset). */
@@ -107,8 +111,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const { openPostgresStore } = await import('./postgres.js');
     return openPostgresStore(options.databaseUrl, options.pgSchema);
   }
-  const { db, raw } = openSqlite(options.sqliteFile ?? null);
+  const file = options.sqliteFile ?? null;
+  const { db, raw } = openSqlite(file);
   bindSqliteRaw(db, raw);
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
-  return new Store(db, 'sqlite', () => db.destroy());
+  // In memory (--ephemeral) nothing is durable anyway: rows stay inline there.
+  const batchFiles = file ? new BatchFiles(path.join(path.dirname(file), 'localgraph-queue')) : undefined;
+  const store = new Store(db, 'sqlite', () => db.destroy(), undefined, undefined, batchFiles);
+  // Files a crash left behind between their write and their transaction.
+  await store.audiences.sweepBatchFiles();
+  return store;
 }
