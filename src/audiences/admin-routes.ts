@@ -5,8 +5,9 @@
  * - `GET  /_localgraph/audiences/{id}/matches` which stored row matched which person, by which
  *   key (row and key hashes shortened; people shown by their ids, never by their data);
  * - `POST /_localgraph/audiences/{id}` set `operation_status` (471 = integrity flag, null to
- *   clear), `removal_floor` (the "Audience Size too Low" threshold) and
- *   `fields_violating_integrity_policy`;
+ *   clear), `removal_floor` (the "Audience Size too Low" threshold),
+ *   `fields_violating_integrity_policy` and `simulated_size` (people counted on top of the
+ *   matched rows, simulated-size.ts; 0 or null clears it);
  * - `GET  /_localgraph/audiences/matcher` the queue, the matcher's timings and the process memory;
  * - `POST /_localgraph/audiences/match-now` runs the matcher until the queue is empty.
  */
@@ -18,6 +19,7 @@ import { unpackPairs } from './hashing.js';
 import { KEY_NAME_BY_CODE, MATCH_KEY_NAMES } from './key-types.js';
 import { audienceServices } from './services.js';
 import { sessionView } from './sessions.js';
+import { audienceSize, checkSimulatedSize, simulatedSize, simulatedSizePatch } from './simulated-size.js';
 import { deriveState } from './status.js';
 
 function send(reply: FastifyReply, status: number, body: unknown): void {
@@ -57,6 +59,9 @@ async function summary(services: Services, id: string): Promise<Record<string, u
     data_source: `${a.data_source_type}.${a.data_source_sub_type}`,
     replace_state: a.replace_state,
     removal_floor: a.removal_floor,
+    // 0 once a committed replace dropped them; `size` is what the reads and the size rules use.
+    simulated_size: simulatedSize(a),
+    size: audienceSize(a),
   };
 }
 
@@ -200,7 +205,12 @@ export const registerAudienceAdminRoutes: AdminRouteRegistrar = (app: FastifyIns
         if (v !== null && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) return badRequest(reply, 'fields_violating_integrity_policy must be a list of field names or null');
         patch.fields_violating = v === null ? null : JSON.stringify(v);
       }
-      if (Object.keys(patch).length === 0) return badRequest(reply, 'Give operation_status, removal_floor or fields_violating_integrity_policy');
+      if ('simulated_size' in body) {
+        const checked = checkSimulatedSize(a.subtype, body.simulated_size ?? 0);
+        if ('problem' in checked) return badRequest(reply, checked.problem);
+        Object.assign(patch, simulatedSizePatch(a, checked.size));
+      }
+      if (Object.keys(patch).length === 0) return badRequest(reply, 'Give operation_status, removal_floor, fields_violating_integrity_policy or simulated_size');
       await services.store.audiences.updateAudience(id, patch);
       send(reply, 200, await summary(services, id));
     }),

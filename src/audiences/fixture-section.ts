@@ -1,8 +1,9 @@
 /**
  * Fixture sections of the audiences domain:
  * - `custom_audiences`: audiences with their ad account, subtype, flags (operation_status 471),
- *   data-source lock, removal floor and optional pre-uploaded rows (`{schema, data}` as a /users
- *   payload would carry them; matched by the worker after the load, like an upload);
+ *   data-source lock, removal floor, simulated size (people counted on top of the rows,
+ *   simulated-size.ts) and optional pre-uploaded rows (`{schema, data}` as a /users payload
+ *   would carry them; matched by the worker after the load, like an upload);
  * - `audience_extern_ids`: the extern ids an ad account knows people by.
  * Export writes rows as their stored hashes (`"prehashed": true`), so load(export()) rebuilds the
  * same audience without any raw value ever leaving the store.
@@ -15,6 +16,7 @@ import { decodeHex64, sha256, unpackPairs } from './hashing.js';
 import { KEY_BY_NAME, KEY_NAME_BY_CODE } from './key-types.js';
 import { parsePayload, type ParsedUpload } from './payload.js';
 import { liveAudienceServices } from './services.js';
+import { checkSimulatedSize, MAX_SIMULATED_SIZE, simulatedSize } from './simulated-size.js';
 
 interface RowsChunk {
   schema: string | string[];
@@ -36,6 +38,7 @@ interface FixtureAudience {
   fields_violating_integrity_policy?: string[];
   data_source?: { type: string; sub_type: string };
   removal_floor?: number;
+  simulated_size?: number;
   time_created?: number;
   rows?: RowsChunk | RowsChunk[];
 }
@@ -83,6 +86,7 @@ const audienceSchema = {
         properties: { type: { type: 'string' }, sub_type: { type: 'string' } },
       },
       removal_floor: { type: 'integer', minimum: 0 },
+      simulated_size: { type: 'integer', minimum: 0, maximum: MAX_SIMULATED_SIZE },
       time_created: { type: 'integer' },
       rows: { oneOf: [chunkSchema, { type: 'array', items: chunkSchema }] },
     },
@@ -161,13 +165,21 @@ async function loadAudiences(value: unknown, ctx: LoadContext): Promise<void> {
     const parsed = chunks.map((c, j) => parseChunk(c, `${path}.rows${Array.isArray(f.rows) ? `[${j}]` : ''}`));
     const ds = f.data_source ?? (parsed[0] ? { type: 'FILE_IMPORTED', sub_type: parsed[0].multiKey ? 'MULTI_HASHES' : 'HASHES_OR_USER_IDS' } : undefined);
     const created = f.time_created ?? now;
+    const subtype = f.subtype ?? 'CUSTOM';
+    let simulated = 0;
+    if (f.simulated_size !== undefined) {
+      // The schema checked the number; what is left is whether this audience may have one.
+      const checked = checkSimulatedSize(subtype, f.simulated_size);
+      if ('problem' in checked) ctx.fail(`${path}.simulated_size`, checked.problem);
+      simulated = checked.size;
+    }
     await store.audiences.insertAudience({
       id: f.id,
       ad_account_id: account,
       name: f.name ?? null,
       description: f.description ?? null,
-      subtype: f.subtype ?? 'CUSTOM',
-      customer_file_source: f.customer_file_source ?? ((f.subtype ?? 'CUSTOM') === 'CUSTOM' ? 'USER_PROVIDED_ONLY' : null),
+      subtype,
+      customer_file_source: f.customer_file_source ?? (subtype === 'CUSTOM' ? 'USER_PROVIDED_ONLY' : null),
       is_value_based: f.is_value_based ? 1 : 0,
       retention_days: f.retention_days ?? 0,
       subscription_info: f.subscription_info ? JSON.stringify(f.subscription_info) : null,
@@ -181,6 +193,9 @@ async function loadAudiences(value: unknown, ctx: LoadContext): Promise<void> {
       member_count: 0,
       published_count: parsed.length > 0 ? 0 : -1,
       removal_floor: f.removal_floor ?? 0,
+      // Generation 0, the one a loaded audience starts at: the simulated people are its members.
+      simulated_size: simulated,
+      simulated_generation: 0,
       time_created: created,
       time_updated: created,
       time_content_updated: created,
@@ -258,6 +273,8 @@ async function exportAudiences(store: Store): Promise<unknown> {
     for (const g of groups.values()) for (let i = 0; i < g.data.length; i += 10000) rows.push({ ...g, data: g.data.slice(i, i + 10000) });
     const subs = a.subscription_info ? (JSON.parse(a.subscription_info) as string[]) : undefined;
     const violating = a.fields_violating ? (JSON.parse(a.fields_violating) as string[]) : undefined;
+    // Only the simulated people still in the audience: a committed replace dropped the others.
+    const simulated = simulatedSize(a);
     out.push({
       id: a.id,
       ad_account: 'act_' + a.ad_account_id,
@@ -272,6 +289,7 @@ async function exportAudiences(store: Store): Promise<unknown> {
       ...(violating ? { fields_violating_integrity_policy: violating } : {}),
       ...(a.data_source_type !== 'UNKNOWN' ? { data_source: { type: a.data_source_type, sub_type: a.data_source_sub_type } } : {}),
       ...(a.removal_floor > 0 ? { removal_floor: a.removal_floor } : {}),
+      ...(simulated > 0 ? { simulated_size: simulated } : {}),
       time_created: Number(a.time_created),
       ...(rows.length > 0 ? { rows } : {}),
     });

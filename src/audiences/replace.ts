@@ -22,10 +22,14 @@ import type { CustomAudience } from '../storage/audiences.js';
 import { usersAnswer } from './answer.js';
 import { parsePayload } from './payload.js';
 import { decideBatch, isExpired, readSession, SESSION_WINDOW_SECONDS } from './sessions.js';
+import { audienceSize } from './simulated-size.js';
 import { workerOf } from './services.js';
 import { batchRow, checkEditable, checkPayloadFits, dataSourceOf } from './upload.js';
 
-/** "audience size < 100 million" is a precondition of replace. */
+/**
+ * "audience size < 100 million" is a precondition of replace. The size is the one clients see,
+ * simulated people included: a simulated size is how 1870144 is reached (simulated-size.ts).
+ */
 const MAX_REPLACE_SIZE = 100_000_000;
 
 /** Replace answers every refusal with 2650: the value-based checks of /users become 2650/1870148. */
@@ -53,7 +57,7 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
     if (!existing) {
       if (session.batchSeq !== 1) throw replaceFirstBatchMissing();
       if (a.replace_state === 'running' || (await repo.hasPending(a.id))) throw audienceUpdateInProgress();
-      if (Number(a.published_count) >= MAX_REPLACE_SIZE) throw replaceAudienceTooLarge();
+      if (audienceSize(a) >= MAX_REPLACE_SIZE) throw replaceAudienceTooLarge();
       generation = Number(a.generation) + 1;
     } else {
       if (existing.kind === 'replace' && existing.audience_id === a.id) {

@@ -2,9 +2,11 @@
  * `operation_status`, `delivery_status` and the approximate counts of an audience, derived from
  * its stored state: an integrity flag wins, then a running or failed replace, then pending
  * matching (441), a customer-file audience never uploaded to (410), else Normal. Codes and meanings are D-ca's; the description strings other than
- * "Normal" and "This audience is ready for use." are localgraph's wording.
+ * "Normal" and "This audience is ready for use." are localgraph's wording. Delivery and the
+ * counts read the audience's full size (simulated people included, simulated-size.ts).
  */
 import type { CustomAudience } from '../storage/audiences.js';
+import { audienceSize } from './simulated-size.js';
 
 export interface AudienceStatus {
   code: number;
@@ -35,13 +37,14 @@ export interface DerivedState {
 }
 
 export function deriveState(a: CustomAudience, pending: boolean): DerivedState {
+  const count = audienceSize(a);
   let code = 200;
   if (a.status_override !== null) code = a.status_override;
   else if (a.replace_state === 'running') code = 414;
   else if (pending) code = 441;
   else if (a.replace_state === 'failed') code = 415;
-  else if (a.subtype === 'CUSTOM' && a.data_source_type === 'UNKNOWN' && Number(a.published_count) < 0) code = 410;
-  const count = Number(a.published_count);
+  // The size, not the published count: simulated people stand for an earlier upload.
+  else if (a.subtype === 'CUSTOM' && a.data_source_type === 'UNKNOWN' && count < 0) code = 410;
   let delivery: AudienceStatus;
   if (code === 471) delivery = { code: 400, description: 'This audience is restricted and cannot be used in ads.' };
   else if (count < MIN_DELIVERABLE) delivery = { code: 300, description: 'This audience is too small to be used in ads.' };

@@ -1,7 +1,8 @@
 /**
  * `GET|POST /oauth/access_token`: app tokens (`client_credentials`), long-lived user tokens
- * (`fb_exchange_token`), and the code exchange of the server-side login flow — with the real
- * answers when the app, the secret or the input is wrong.
+ * (`fb_exchange_token`), and the code exchange of the server-side login flow (with or without
+ * `grant_type=authorization_code`) — with the real answers when the app, the secret or the input
+ * is wrong.
  */
 import type { GraphContext, HandlerResult } from '../graph/context.js';
 import {
@@ -58,8 +59,12 @@ export async function oauthRoot(ctx: GraphContext, rest: string[]): Promise<Hand
     return { access_token: t.token, token_type: 'bearer', expires_in: t.expires_at - now };
   }
   const code = ctx.params.string('code');
-  if (grant === undefined && code !== undefined) {
+  // Facebook's docs send the code with no grant_type; OAuth 2.0 libraries (node-oauth under
+  // passport-facebook, Auth.js) add the RFC 6749 `grant_type=authorization_code`, and Graph takes
+  // both: passport-facebook has always sent it to the real graph.facebook.com.
+  if ((grant === undefined && code !== undefined) || grant === 'authorization_code') {
     const app = await clientApp(ctx, true);
+    if (code === undefined) throw missingParameter('code');
     const codes = ctx.services.extensions.get(OAUTH_CODES) as OAuthCodes | undefined;
     const entry = codes?.get(code);
     if (!entry || entry.appId !== app.id || entry.expiresAtMs < clock.now()) throw invalidVerificationCode();

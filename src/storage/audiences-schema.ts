@@ -1,6 +1,7 @@
 /**
- * Table types of the audiences domain (migration 002_audiences). Kept beside the core schema so
- * the shared `schema.ts` stays untouched; repositories use `Kysely<Database & AudienceTables>`.
+ * Table types of the audiences domain (migrations 002_audiences, 005_simulated_size). Kept beside
+ * the core schema so the shared `schema.ts` stays untouched; repositories use
+ * `Kysely<Database & AudienceTables>`.
  *
  * Hashes are 32-byte blobs (bytea on PostgreSQL); nothing an advertiser uploaded is stored as text.
  */
@@ -36,6 +37,14 @@ export interface CustomAudienceTable {
   published_count: number;
   /** Removals that would leave fewer people than this are refused (200/1870047); 0 = never. */
   removal_floor: number;
+  /**
+   * Emulator-only (migration 005): people the audience counts as holding on top of its matched
+   * rows, so the size rules (100 M replace limit, delivery, removal floor) can be reached without
+   * uploading them; 0 = none. Generated: the column has a default, so inserts may leave it out.
+   */
+  simulated_size: Generated<number>;
+  /** The replace generation the simulated people belong to: a committed newer replace drops them. */
+  simulated_generation: Generated<number>;
   time_created: number;
   time_updated: number;
   time_content_updated: number;

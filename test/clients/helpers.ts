@@ -90,19 +90,20 @@ export function curl(args: string[], timeoutMs = 20_000): Promise<ProcessResult>
 /**
  * Runs `node <children/script>` with an environment set at launch, the way a user runs an app
  * behind a proxy. Proxy variables from the outer environment are cleared first so that only the
- * ones given apply (and NO_PROXY cannot send the client around the proxy).
+ * ones given apply (and NO_PROXY cannot send the client around the proxy). `nodeArgs` go before the
+ * script, as on a user's command line (`node -r global-agent/bootstrap app.js`).
  */
-export function runChild(script: string, env: Record<string, string>, args: string[] = [], timeoutMs = 30_000): Promise<ProcessResult> {
+export function runChild(script: string, env: Record<string, string>, args: string[] = [], timeoutMs = 30_000, nodeArgs: string[] = []): Promise<ProcessResult> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (/^(https?_proxy|all_proxy|no_proxy|node_extra_ca_certs|node_tls_reject_unauthorized|node_options)$/i.test(k)) continue;
+    if (/^(https?_proxy|all_proxy|no_proxy|node_extra_ca_certs|node_tls_reject_unauthorized|node_options|global_agent_\w+)$/i.test(k)) continue;
     base[k] = v;
   }
   return new Promise((resolve) => {
     // TypeScript children run through tsx, as the sources do; plain .cjs children run as they are.
     const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const child = spawn(process.execPath, [...loader, path.join(CHILDREN_DIR, script), ...args], { cwd: REPO_ROOT, env: { ...base, ...env } });
+    const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(CHILDREN_DIR, script), ...args], { cwd: REPO_ROOT, env: { ...base, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

@@ -8,6 +8,7 @@ import * as core from './001_core.js';
 import * as audiences from './002_audiences.js';
 import * as userContent from './003_user_content.js';
 import * as auth from './004_auth.js';
+import * as simulatedSize from './005_simulated_size.js';
 import * as batchFiles from './006_batch_files.js';
 
 export interface MigrationModule {
@@ -19,5 +20,6 @@ export const MIGRATIONS: Record<string, MigrationModule> = {
   '002_audiences': audiences,
   '003_user_content': userContent,
   '004_auth': auth,
+  '005_simulated_size': simulatedSize,
   '006_batch_files': batchFiles,
 };

@@ -136,6 +136,19 @@ describe('login-code exchange', () => {
     expect(r.body.error.message).toMatch(/redirect_uri is identical/);
   });
 
+  it('takes the RFC 6749 form too: POST with grant_type=authorization_code, as node-oauth sends it', async () => {
+    const c = await code('http://localhost:3000/auth/facebook/callback');
+    const r = await server.call('/v24.0/oauth/access_token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', redirect_uri: 'http://localhost:3000/auth/facebook/callback', client_id: DEMO.appId, client_secret: DEMO.appSecret, code: c }),
+    });
+    expect(r.status).toBe(200);
+    expect((await server.call(`/v21.0/me?access_token=${r.body.access_token}`)).body.id).toBe(DEMO.aliceAsid);
+    const noCode = await oauth({ grant_type: 'authorization_code', client_id: DEMO.appId, client_secret: DEMO.appSecret, redirect_uri: 'https://example.com/cb' });
+    expect(noCode.body.error).toMatchObject({ code: 100, message: '(#100) The parameter code is required' });
+  });
+
   it('refuses a code it never issued', async () => {
     const r = await oauth({ client_id: DEMO.appId, client_secret: DEMO.appSecret, redirect_uri: 'https://example.com/cb', code: 'AQnope' });
     expect(r.body.error).toMatchObject({ code: 100, message: 'Invalid verification code format.' });
