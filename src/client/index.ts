@@ -6,6 +6,7 @@
 export { GraphClient, DEFAULT_BASE_URL, DEFAULT_VERSION, actId } from './graph/graph-client.js';
 export type { GraphClientOptions, GraphResponse, RequestOptions } from './graph/graph-client.js';
 export { GraphApiError } from './graph/graph-api-error.js';
+export { JsonRows, RawJson } from './graph/request-encoding.js';
 export type { GraphErrorEnvelope, GraphErrorKind } from './graph/graph-api-error.js';
 export { appSecretProof } from './graph/appsecret-proof.js';
 export { parseUsageHeaders, regainAccessMinutes } from './graph/usage-headers.js';

@@ -19,7 +19,7 @@ import type { RetryEvent, RetryOptions } from './retry-policy.js';
 import { parseUsageHeaders } from './usage-headers.js';
 import type { UsageHeaders } from './usage-headers.js';
 import type {
-  AudienceUploadSession, AudienceUsersPayload, AudienceUsersResponse, CreateCustomAudienceParams,
+  AudienceUploadSession, AudienceUsersPayload, AudienceUsersResponse, CreateCustomAudienceParams, EncodedAudienceUsersPayload,
   CustomAudience, CustomAudienceField, Page, SuccessResponse, User, UserField,
 } from './wire-types.js';
 
@@ -222,7 +222,7 @@ export class GraphClient {
   /** POST /{audience_id}/users. */
   async addUsers(
     audienceId: string,
-    payload: AudienceUsersPayload,
+    payload: AudienceUsersPayload | EncodedAudienceUsersPayload,
     session?: AudienceUploadSession,
     options?: RequestOptions,
   ): Promise<AudienceUsersResponse> {
@@ -232,7 +232,7 @@ export class GraphClient {
   /** DELETE /{audience_id}/users, parameters in a JSON body (no URL-length limit). */
   async removeUsers(
     audienceId: string,
-    payload: AudienceUsersPayload,
+    payload: AudienceUsersPayload | EncodedAudienceUsersPayload,
     session?: AudienceUploadSession,
     options?: RequestOptions,
   ): Promise<AudienceUsersResponse> {
@@ -242,7 +242,7 @@ export class GraphClient {
   /** POST /{audience_id}/usersreplace; `session` is required there (batch_seq 1 starts the replace). */
   async replaceUsers(
     audienceId: string,
-    payload: AudienceUsersPayload,
+    payload: AudienceUsersPayload | EncodedAudienceUsersPayload,
     session: AudienceUploadSession,
     options?: RequestOptions,
   ): Promise<AudienceUsersResponse> {
@@ -326,7 +326,7 @@ class FinalError extends Error {
   }
 }
 
-function usersBody(payload: AudienceUsersPayload, session: AudienceUploadSession | undefined): Params {
+function usersBody(payload: AudienceUsersPayload | EncodedAudienceUsersPayload, session: AudienceUploadSession | undefined): Params {
   return session === undefined ? { payload } : { payload, session };
 }
 

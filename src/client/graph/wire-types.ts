@@ -3,6 +3,7 @@
  * travel (snake_case). Sources: spec/graph-api-core.md §4, §6 and
  * spec/custom-audience-users.md §1–§6.
  */
+import type { JsonRows } from './request-encoding.js';
 import type { SchemaKey } from '../normalize/schema-keys.js';
 
 // ── Paging ──────────────────────────────────────────────────────────────────
@@ -139,6 +140,16 @@ export interface AudienceUploadSession {
 
 export interface AudienceUsersBody {
   readonly payload: AudienceUsersPayload;
+  readonly session?: AudienceUploadSession;
+}
+
+/** A payload whose rows are already JSON text (the uploader's hashing workers wrote them): sent as they are. */
+export interface EncodedAudienceUsersPayload extends Omit<AudienceUsersPayload, 'data'> {
+  readonly data: JsonRows;
+}
+
+export interface EncodedAudienceUsersBody {
+  readonly payload: EncodedAudienceUsersPayload;
   readonly session?: AudienceUploadSession;
 }
 

@@ -5,7 +5,14 @@
  * Batches are contiguous runs of valid rows, so the same input with the same
  * options always yields the same batches; a resumed run therefore rebuilds
  * each missing batch with its original `batch_seq` and content.
+ *
+ * Rows come as arrays (the in-thread path) or, from the hashing workers, as
+ * JSON text cut at row offsets (`addEncoded`): a batch of those is the JSON
+ * of its rows, made of a few slices of the chunks' text, and is decoded only
+ * if something asks for its rows as arrays.
  */
+import type { EncodedRows } from './hashed-chunks.js';
+
 
 /** A batch the server acknowledged, as recorded in the state file. */
 export interface AckedBatch {
@@ -18,9 +25,29 @@ export interface AckedBatch {
 
 export interface Batch {
   readonly seq: number;
+  /** Rows in the batch. */
+  readonly size: number;
+  /** The rows (decoded from `json` on first use when the batch was built from encoded rows). */
   readonly data: string[][];
+  /** The rows as a JSON array, when they came encoded: what the request body carries. */
+  readonly json: string | undefined;
   /** Input row number of each row in `data` (to report server-side invalid samples by row). */
   readonly rowNumbers: number[];
+}
+
+class EncodedBatch implements Batch {
+  #data: string[][] | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly size: number,
+    readonly json: string,
+    readonly rowNumbers: number[],
+  ) {}
+
+  get data(): string[][] {
+    return (this.#data ??= JSON.parse(this.json) as string[][]);
+  }
 }
 
 export class ResumeMismatchError extends Error {
@@ -34,6 +61,10 @@ export class BatchAssembler {
   #nextSeq = 1;
   #data: string[][] = [];
   #rowNumbers: number[] = [];
+  /** Encoded rows of the batch being filled: finished slices, and the run still open in `#run`. */
+  #pieces: string[] = [];
+  #run: { rows: EncodedRows; from: number; to: number } | undefined;
+  #encodedCount = 0;
 
   constructor(batchSize: number, acked: readonly AckedBatch[] = []) {
     this.#size = batchSize;
@@ -49,7 +80,7 @@ export class BatchAssembler {
     const range = this.#acked[this.#nextAcked];
     if (range === undefined || row < range.firstRow) return false;
     if (row === range.firstRow) {
-      if (this.#data.length > 0) {
+      if (this.#data.length > 0 || this.#encodedCount > 0) {
         throw new ResumeMismatchError(`rows before ${row} no longer fill whole batches: the input or the options changed`);
       }
       if (range.seq !== this.#nextSeq) {
@@ -64,15 +95,45 @@ export class BatchAssembler {
 
   /** Add a normalised row; returns a batch when it is full. */
   add(row: number, values: string[]): Batch | undefined {
+    if (this.#encodedCount > 0) throw new Error('a batch takes rows as arrays or encoded, not both');
     this.#data.push(values);
     this.#rowNumbers.push(row);
     return this.#data.length >= this.#size ? this.close() : undefined;
   }
 
+  /** Add row `index` of a worker's encoded chunk; returns a batch when it is full. */
+  addEncoded(row: number, rows: EncodedRows, index: number): Batch | undefined {
+    if (this.#data.length > 0) throw new Error('a batch takes rows as arrays or encoded, not both');
+    const run = this.#run;
+    if (run !== undefined && run.rows === rows && run.to === index) run.to++;
+    else {
+      this.#endRun();
+      this.#run = { rows, from: index, to: index + 1 };
+    }
+    this.#rowNumbers.push(row);
+    return ++this.#encodedCount >= this.#size ? this.close() : undefined;
+  }
+
+  #endRun(): void {
+    const run = this.#run;
+    if (run === undefined) return;
+    // Rows from..to-1: from the first's start to the last's end (the next start less its comma).
+    this.#pieces.push(run.rows.text.slice(run.rows.offsets[run.from], run.rows.offsets[run.to]! - 1));
+    this.#run = undefined;
+  }
+
   /** The partial batch, if any (end of input). */
   close(): Batch | undefined {
+    if (this.#encodedCount > 0) {
+      this.#endRun();
+      const batch = new EncodedBatch(this.#nextSeq++, this.#encodedCount, '[' + this.#pieces.join(',') + ']', this.#rowNumbers);
+      this.#pieces = [];
+      this.#encodedCount = 0;
+      this.#rowNumbers = [];
+      return batch;
+    }
     if (this.#data.length === 0) return undefined;
-    const batch: Batch = { seq: this.#nextSeq++, data: this.#data, rowNumbers: this.#rowNumbers };
+    const batch: Batch = { seq: this.#nextSeq++, size: this.#data.length, data: this.#data, json: undefined, rowNumbers: this.#rowNumbers };
     this.#data = [];
     this.#rowNumbers = [];
     return batch;

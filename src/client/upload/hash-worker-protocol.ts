@@ -24,9 +24,10 @@ export interface ChunkReply {
   readonly index: number;
   /** Records parsed (blank lines are not records). */
   readonly records: number;
-  /** The accepted rows, in record order: `json` of string[][], or `nul`: every value of every row joined by "\u0000". */
+  /** The accepted rows, in record order, each as JSON (`["…","…"]`), joined by commas. */
   readonly rows: string;
-  readonly encoding: 'json' | 'nul';
+  /** Where each row starts in `rows`, and one entry more: the end of the last row plus one (a comma's width). */
+  readonly offsets: Uint32Array;
   /** [position among the chunk's records, reason], in order. */
   readonly rejects: ReadonlyArray<readonly [number, string]>;
   /** Values sent as "" because they could not be normalised, per key, in this chunk. */

@@ -2,7 +2,8 @@
  * A hashing worker of the uploader (see hashed-chunks.ts): receives chunks of
  * whole CSV records as transferred bytes, parses, normalises and hashes them
  * with the very code the in-thread path uses, and answers per chunk with the
- * accepted rows (JSON text, one string to clone instead of thousands), the
+ * accepted rows as the JSON a request body carries (one string to clone
+ * instead of thousands, and nothing left to encode on the main thread), the
  * rejected rows' positions and reasons, and the invalid values it counted.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -55,14 +56,23 @@ function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
 }
 
 /**
- * Rows of digests joined by NUL: one string, which the main thread cuts with
- * one `split` — far cheaper on both sides than JSON. Unhashed keys (EXTERN_ID,
- * MADID) are the advertiser's own text and might hold a NUL, so a schema
- * with them goes as JSON.
+ * Each row as the JSON the request body carries, joined by commas, with where
+ * each row starts: the main thread cuts batches at row boundaries and sends the
+ * text as it is (graph/request-encoding.ts RawJson). Digests and "" need no
+ * escaping, so a hashed-only row is plain concatenation; unhashed keys
+ * (EXTERN_ID, MADID) are the advertiser's own text and go through JSON.stringify.
  */
-function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'encoding'> {
-  if (!plainText) return { rows: JSON.stringify(rows), encoding: 'json' };
-  const values: string[] = [];
-  for (const row of rows) for (const value of row) values.push(value);
-  return { rows: values.join('\u0000'), encoding: 'nul' };
+function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offsets'> {
+  const offsets = new Uint32Array(rows.length + 1);
+  const parts = new Array<string>(rows.length);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const text = plainText ? '["' + row.join('","') + '"]' : JSON.stringify(row);
+    parts[i] = text;
+    offsets[i] = at;
+    at += text.length + 1;
+  }
+  offsets[rows.length] = at;
+  return { rows: parts.join(','), offsets };
 }

@@ -22,10 +22,16 @@ import { lastRecordEnd, recordEnd } from '../input/record-boundary.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
 
+/** A chunk's accepted rows as JSON text (hash-worker.ts): row i is `text.slice(offsets[i], offsets[i + 1] - 1)`. */
+export interface EncodedRows {
+  readonly text: string;
+  readonly offsets: Uint32Array;
+}
+
 export interface HashedChunk {
   readonly records: number;
-  /** Accepted rows, in order. */
-  readonly rows: string[][];
+  /** Accepted rows, in order, as the JSON a request body carries. */
+  readonly rows: EncodedRows;
   /** [position among the chunk's records, reason], ascending. */
   readonly rejects: ReadonlyArray<readonly [number, string]>;
   readonly invalid: Partial<Record<MappingTarget, number>>;
@@ -46,7 +52,7 @@ const ENTRY = new URL('./hash-worker.ts', import.meta.url).href;
 /** The data records of a CSV file (header skipped), parsed, normalised and hashed on worker threads. */
 export async function* hashedChunks(
   file: CsvFile,
-  settings: Omit<HashWorkerSettings, 'delimiter'> & { readonly width: number },
+  settings: Omit<HashWorkerSettings, 'delimiter'>,
   options: HashedChunkOptions = {},
 ): AsyncGenerator<HashedChunk> {
   const chunkBytes = options.chunkBytes ?? 128 << 10;
@@ -65,8 +71,7 @@ export async function* hashedChunks(
     const afterHeader = await skipHeader(read, chunkBytes, delimiter);
     if (afterHeader === undefined) return;
     let carry: Buffer = afterHeader;
-    const { width: _width, ...workerSettings } = settings;
-    for (let i = 0; i < workerCount; i++) lanes.push(new Lane({ ...workerSettings, delimiter: file.delimiter }));
+    for (let i = 0; i < workerCount; i++) lanes.push(new Lane({ ...settings, delimiter: file.delimiter }));
 
     let eof = false;
     let nextToSend = 0;
@@ -106,7 +111,7 @@ export async function* hashedChunks(
       replies.delete(nextToYield++);
       yield {
         records: answer.records,
-        rows: decodeRows(answer, settings.width),
+        rows: { text: answer.rows, offsets: answer.offsets },
         rejects: answer.rejects,
         invalid: answer.invalid,
         error: answer.error,
@@ -116,15 +121,6 @@ export async function* hashedChunks(
     await Promise.all(lanes.map((lane) => lane.stop()));
     await handle.close();
   }
-}
-
-function decodeRows(reply: ChunkReply, width: number): string[][] {
-  if (reply.encoding === 'json') return JSON.parse(reply.rows) as string[][];
-  const rows: string[][] = [];
-  if (reply.rows === '' && reply.records - reply.rejects.length === 0) return rows;
-  const values = reply.rows.split('\u0000');
-  for (let at = 0; at < values.length; at += width) rows.push(values.slice(at, at + width));
-  return rows;
 }
 
 /**

@@ -5,7 +5,7 @@
  * reuses the batch's `batch_seq`.
  */
 import type { GraphClient } from '../graph/graph-client.js';
-import type { AudienceUsersBody, AudienceUsersResponse } from '../graph/wire-types.js';
+import type { AudienceUsersBody, AudienceUsersResponse, EncodedAudienceUsersBody } from '../graph/wire-types.js';
 
 /** add = POST /{id}/users, remove = DELETE /{id}/users, replace = POST /{id}/usersreplace. */
 export type UploadOperation = 'add' | 'remove' | 'replace';
@@ -16,23 +16,34 @@ export interface AudienceBatchRequest {
   readonly body: AudienceUsersBody;
 }
 
+/** A batch whose rows the hashing workers already wrote as JSON (`payload.data` is a JsonRows). */
+export interface EncodedAudienceBatchRequest {
+  readonly operation: UploadOperation;
+  readonly audienceId: string;
+  readonly body: EncodedAudienceUsersBody;
+}
+
 export interface AudienceTransport {
   send(request: AudienceBatchRequest): Promise<AudienceUsersResponse>;
+  /**
+   * Optional: sends a batch whose rows are JSON text already, as they are. Without it the uploader
+   * decodes such batches and calls `send`.
+   */
+  sendEncoded?(request: EncodedAudienceBatchRequest): Promise<AudienceUsersResponse>;
 }
 
 export function graphTransport(client: GraphClient): AudienceTransport {
-  return {
-    send({ operation, audienceId, body }) {
-      const options = { retry: false } as const;
-      switch (operation) {
-        case 'add': return client.addUsers(audienceId, body.payload, body.session, options);
-        case 'remove': return client.removeUsers(audienceId, body.payload, body.session, options);
-        case 'replace':
-          if (body.session === undefined) throw new Error('usersreplace needs a session');
-          return client.replaceUsers(audienceId, body.payload, body.session, options);
-      }
-    },
+  const send = ({ operation, audienceId, body }: AudienceBatchRequest | EncodedAudienceBatchRequest): Promise<AudienceUsersResponse> => {
+    const options = { retry: false } as const;
+    switch (operation) {
+      case 'add': return client.addUsers(audienceId, body.payload, body.session, options);
+      case 'remove': return client.removeUsers(audienceId, body.payload, body.session, options);
+      case 'replace':
+        if (body.session === undefined) throw new Error('usersreplace needs a session');
+        return client.replaceUsers(audienceId, body.payload, body.session, options);
+    }
   };
+  return { send, sendEncoded: send };
 }
 
 /**

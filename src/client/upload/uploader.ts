@@ -25,7 +25,8 @@ import { guessMapping } from '../input/column-mapping.js';
 import type { RowSource } from '../input/row-source.js';
 import { realSleep, retryDelay } from '../graph/retry-policy.js';
 import { GraphApiError } from '../graph/graph-api-error.js';
-import type { AudienceUploadSession, AudienceUsersBody, AudienceUsersResponse } from '../graph/wire-types.js';
+import type { AudienceUploadSession, AudienceUsersResponse } from '../graph/wire-types.js';
+import { JsonRows } from '../graph/request-encoding.js';
 import { isRejection, RowNormalizer } from '../normalize/row-normalizer.js';
 import { BatchAssembler } from './batch-assembler.js';
 import { hashedChunks } from './hashed-chunks.js';
@@ -193,7 +194,6 @@ class Upload {
       defaultCountry: this.#o.defaultCountry,
       slashDateOrder: this.#o.slashDateOrder,
       currentYear: this.#o.currentYear ?? new Date().getUTCFullYear(),
-      width: this.#normalizer.schema.length,
     };
     const invalid = this.#normalizer.invalidValueCounts;
     for await (const chunk of hashedChunks(file, settings, this.#o.workerChunkBytes === undefined ? {} : { chunkBytes: this.#o.workerChunkBytes })) {
@@ -207,7 +207,7 @@ class Upload {
           this.#reject(rowNumber, reject[1]);
           continue;
         }
-        const full = assembler.add(rowNumber, chunk.rows[nextRow++]!);
+        const full = assembler.addEncoded(rowNumber, chunk.rows, nextRow++);
         if (full !== undefined) await emit(full);
       }
       for (const [key, count] of Object.entries(chunk.invalid) as Array<[MappingTarget, number]>) {
@@ -241,12 +241,19 @@ class Upload {
   }
 
   async #send(batch: Batch, isLast: boolean): Promise<AudienceUsersResponse> {
-    const body = this.#body(batch, isLast);
+    const transport = this.#o.transport;
+    const { operation, audienceId } = this.#o;
+    const session = this.#session(batch, isLast);
+    // Rows the workers wrote as JSON go as they are when the transport can take them (graphTransport can).
+    const sendOnce =
+      batch.json !== undefined && transport.sendEncoded !== undefined
+        ? transport.sendEncoded.bind(transport, { operation, audienceId, body: withSession({ schema: this.#normalizer.schema, data: new JsonRows(batch.json, batch.size) }, session) })
+        : transport.send.bind(transport, { operation, audienceId, body: withSession({ schema: this.#normalizer.schema, data: batch.data }, session) });
     for (let attempt = 1; ; attempt++) {
       const wait = this.#pausedUntil - this.#now();
       if (wait > 0) await this.#sleep(wait);
       try {
-        return await this.#o.transport.send({ operation: this.#o.operation, audienceId: this.#o.audienceId, body });
+        return await sendOnce();
       } catch (error) {
         const next = retryDelay(error, attempt, this.#o.retry ?? {}, this.#random);
         if (next === undefined || !(error instanceof GraphApiError)) throw error;
@@ -262,21 +269,19 @@ class Upload {
     }
   }
 
-  #body(batch: Batch, isLast: boolean): AudienceUsersBody {
-    const payload = { schema: this.#normalizer.schema, data: batch.data };
-    if (!this.#withSession || this.#sessionId === undefined) return { payload };
-    const session: AudienceUploadSession = {
+  #session(batch: Batch, isLast: boolean): AudienceUploadSession | undefined {
+    if (!this.#withSession || this.#sessionId === undefined) return undefined;
+    return {
       session_id: this.#sessionId,
       batch_seq: batch.seq,
       last_batch_flag: isLast,
       ...(this.#o.estimatedTotal !== undefined && { estimated_num_total: this.#o.estimatedTotal }),
     };
-    return { payload, session };
   }
 
   async #acknowledge(batch: Batch, response: AudienceUsersResponse): Promise<void> {
     this.#batchesSent++;
-    this.#rowsSent += batch.data.length;
+    this.#rowsSent += batch.size;
     const received = Number(response.num_received) || 0;
     this.#serverReceivedSum += received;
     this.#serverReceivedMax = Math.max(this.#serverReceivedMax, received);
@@ -286,7 +291,7 @@ class Upload {
       seq: batch.seq,
       firstRow: batch.rowNumbers[0] ?? 0,
       lastRow: batch.rowNumbers[batch.rowNumbers.length - 1] ?? 0,
-      rows: batch.data.length,
+      rows: batch.size,
     });
     if (batch.seq === 1) this.#markFirstBatchAcked();
     if (this.#state !== undefined) await this.#saveState({});
@@ -421,4 +426,9 @@ class Upload {
       durationMs: this.#now() - this.#started,
     };
   }
+}
+
+/** A body with its session, when the upload has one. */
+function withSession<P>(payload: P, session: AudienceUploadSession | undefined): { payload: P; session?: AudienceUploadSession } {
+  return session === undefined ? { payload } : { payload, session };
 }

@@ -1,0 +1,108 @@
+/**
+ * Rows the hashing workers write as JSON go into request bodies as they are
+ * (graph/request-encoding.ts RawJson, transport `sendEncoded`). The bytes on
+ * the wire must be exactly those of the ordinary path: the same batches,
+ * encoded by JSON.stringify from arrays.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonBody, JsonRows, RawJson } from '../../../src/client/graph/request-encoding.js';
+import { openRowSource } from '../../../src/client/input/row-source.js';
+import type { AudienceTransport } from '../../../src/client/upload/transport.js';
+import { uploadRows } from '../../../src/client/upload/uploader.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'localgraph-encoded-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('jsonBody with RawJson', () => {
+  it('splices raw JSON text in place and serialises everything else as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.string(), { maxLength: 4 }), { maxLength: 6 }), fc.string(), fc.jsonValue(), (rows, text, other) => {
+        const raw = new JsonRows(JSON.stringify(rows), rows.length);
+        const params = { payload: { schema: ['EMAIL'], data: raw }, note: text, other, again: new RawJson(JSON.stringify(text)) };
+        const expected = JSON.stringify({ payload: { schema: ['EMAIL'], data: rows }, note: text, other, again: text });
+        expect(jsonBody(params)).toBe(expected);
+      }),
+    );
+  });
+
+  it('is not fooled by a string that looks like its marker', () => {
+    const body = jsonBody({ a: '\u0000raw:0:0', b: new RawJson('[1]') });
+    expect(JSON.parse(body)).toEqual({ a: '\u0000raw:0:0', b: [1] });
+  });
+
+  it('serialises as the parsed value anywhere else (a dry run, JSON.stringify)', () => {
+    const rows = new JsonRows('[["a","b"],["c","d"]]', 2);
+    expect(JSON.stringify({ data: rows })).toBe('{"data":[["a","b"],["c","d"]]}');
+    expect(rows.length).toBe(2);
+  });
+});
+
+describe('uploader: encoded rows from the hashing workers', () => {
+  /** `encoded`: a transport with sendEncoded, recording each body as jsonBody encodes it (what GraphClient sends). */
+  function capture(encoded: boolean) {
+    const bodies: string[] = [];
+    let encodedCalls = 0;
+    const transport: AudienceTransport = {
+      async send({ body }) {
+        bodies.push(jsonBody({ ...body }));
+        return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
+      },
+      ...(encoded && {
+        async sendEncoded({ body }) {
+          encodedCalls++;
+          bodies.push(jsonBody({ ...body }));
+          return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
+        },
+      }),
+    };
+    return { transport, bodies, calls: () => encodedCalls };
+  }
+
+  it('sends byte for byte the bodies of the in-thread path, EXTERN_ID text with quotes, backslashes and non-ASCII included', async () => {
+    const lines = ['extern_id,email,phone,first_name,zip,country'];
+    for (let i = 0; i < 2345; i++) {
+      const extern = i % 7 === 0 ? `id "${i}" \\ ünï ${'\u2028'}` : `id-${i}`;
+      lines.push(`"${extern.replace(/"/g, '""')}",u${i}@example.com,+1 555 010 ${String(i % 10000).padStart(4, '0')},Zoë,${10000 + i},US`);
+      if (i % 13 === 0) lines.push(',,,,,'); // rejected rows in between
+    }
+    const path = join(dir, 'extern.csv');
+    await writeFile(path, lines.join('\n'));
+    const run = async (workers: 'on' | 'off', encoded: boolean) => {
+      const c = capture(encoded);
+      const result = await uploadRows(await openRowSource(path), {
+        operation: 'add', audienceId: '1', transport: c.transport, sessionId: 5, concurrency: 1, currentYear: 2026, workers, workerChunkBytes: 4096, batchSize: 1000,
+      });
+      return { ...c, result };
+    };
+    const inThread = await run('off', false);
+    const onWorkers = await run('on', true);
+    expect(onWorkers.calls()).toBe(onWorkers.bodies.length);
+    expect(onWorkers.bodies.length).toBe(3);
+    expect(onWorkers.bodies).toEqual(inThread.bodies);
+    expect(onWorkers.result.rowsSent).toBe(2345);
+    expect(onWorkers.result.rowsRejected).toBe(inThread.result.rowsRejected);
+    expect(onWorkers.result.rowsRejected).toBeGreaterThan(0);
+  });
+
+  it('decodes encoded batches for a transport without sendEncoded', async () => {
+    const lines = ['email,phone'];
+    for (let i = 0; i < 1500; i++) lines.push(`u${i}@example.com,+1 555 010 ${String(i).padStart(4, '0')}`);
+    const path = join(dir, 'plain.csv');
+    await writeFile(path, lines.join('\n'));
+    const c = capture(false);
+    const r = await uploadRows(await openRowSource(path), { operation: 'add', audienceId: '1', transport: c.transport, sessionId: 6, workers: 'on', workerChunkBytes: 2048 });
+    expect(r.rowsSent).toBe(1500);
+    const sent = c.bodies.map((b) => JSON.parse(b) as { payload: { data: string[][] } });
+    expect(sent.flatMap((b) => b.payload.data)).toHaveLength(1500);
+    expect(sent[0]!.payload.data[0]).toHaveLength(2);
+  });
+});
