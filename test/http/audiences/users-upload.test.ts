@@ -216,6 +216,24 @@ describe('/users: whole-request errors', () => {
     expect(await count(s, other)).toBe(1);
   });
 
+  it('APPUID in an array schema without app_ids, or app_ids that are not ids', async () => {
+    const other = await createAudience(s);
+    const payload = { schema: ['EMAIL', 'APPUID'], data: [['', '102938475610293']] };
+    const missing = await users(s, other, { payload });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 100, type: 'OAuthException', message: '(#100) The parameter payload.app_ids is required' });
+    const notIds = await users(s, other, { payload: { ...payload, app_ids: 'abc' } });
+    expect(notIds.status).toBe(400);
+    expect(notIds.body.error).toMatchObject({ code: 100, message: '(#100) Param payload[app_ids][0] must be an integer' });
+    // The form body of the docs: app_ids inside the payload's JSON string.
+    const form = await s.call(`/v21.0/${other}/users`, {
+      method: 'POST',
+      body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify({ ...payload, app_ids: [1234567890123456] }) }),
+    });
+    expect(form.status).toBe(200);
+    expect(await count(s, other)).toBe(1);
+  });
+
   it('LOOKALIKE_VALUE on an audience that is not value-based', async () => {
     const res = await users(s, id, { payload: { schema: ['EMAIL', 'LOOKALIKE_VALUE'], data: [[ALICE_EMAIL, 44.5]] } });
     expect(res.body.error.code).toBe(100);
