@@ -102,7 +102,9 @@ async function stageUsers(ctx: GraphContext, a: CustomAudience, op: UsersOp, par
             ? `Batch ${session.batchSeq} of session ${session.sessionId} was already received; it was not counted again.`
             : `Session ${session.sessionId} has ended (${decision.verdict === 'closed' ? 'last_batch_flag' : '90 minutes after its first batch'}); this batch was discarded.`,
       });
-      return answerFor(ctx, a, session.sessionId, decision.row, parsed.samples);
+      // Nothing of a discarded batch was counted, so none of its rows is sampled either: the
+      // answer is the session as it stands, and its samples can never outnumber its invalid count.
+      return answerFor(ctx, a, session.sessionId, decision.row, {});
     }
     const ds = dataSourceOf(parsed);
     const patch = {

@@ -36,6 +36,19 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(2);
   });
 
+  it('answers a repeated batch with the session as it stands and no samples of its own rows', async () => {
+    const id = await createAudience(s);
+    await replace(id, [ALICE_EMAIL], { session_id: 19, batch_seq: 1 });
+    const second = await replace(id, [BOB_EMAIL, 'zzz'], { session_id: 19, batch_seq: 2 });
+    expect(second.body).toMatchObject({ num_received: 3, num_invalid_entries: 1, invalid_entry_samples: { '["zzz"]': expect.stringContaining('SHA-256') } });
+    const repeated = await replace(id, ['bad-1', 'bad-2'], { session_id: 19, batch_seq: 2 });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ session_id: '19', num_received: 3, num_invalid_entries: 1 });
+    expect(repeated.body.invalid_entry_samples).toEqual({});
+    await replace(id, [CAROL_EMAIL], { session_id: 19, batch_seq: 3, last_batch_flag: true });
+    expect(await count(s, id)).toBe(3);
+  });
+
   it('refuses a session that does not start at batch_seq 1 (1870147)', async () => {
     const id = await createAudience(s);
     const res = await replace(id, [ALICE_EMAIL], { session_id: 12, batch_seq: 2 });
