@@ -108,9 +108,15 @@ function readIds(p: Payload, name: 'app_ids' | 'page_ids', required: boolean): v
   });
 }
 
-/** The row as the samples key shows it: compact JSON of the row as sent (grp-v9). */
-function sampleKey(row: unknown): string {
-  return typeof row === 'string' ? row : JSON.stringify(row);
+/**
+ * The samples key: the row as sent, re-serialised as compact JSON (grp-v9/grp-v12: the key of an
+ * invalid multi-key row is `JSON.stringify(row)`). An entry of a flat single-key list is a row
+ * too, so `"zzz"` is keyed `"\"zzz\""` — the one rule applied to whatever the entry was; no
+ * recording of a flat list's samples exists (spec §3.2), and the reference struct's
+ * `Map {string: string}` (seeds 000, 002, 003) rules out the guide's "JSON Array of String".
+ */
+function sampleKey(entry: unknown): string {
+  return JSON.stringify(entry) ?? 'null';
 }
 
 const isEmpty = (v: unknown): boolean => v === '' || v === null || v === undefined;
@@ -226,7 +232,7 @@ export function parsePayload(raw: unknown): ParsedUpload {
       invalid++;
       out.fill(0, base, base + rowBytes);
       if (sampleCount < MAX_SAMPLES) {
-        const key = width === 1 && !Array.isArray(data[i]) ? sampleKey(data[i]) : sampleKey(row);
+        const key = sampleKey(data[i]);
         if (!(key in samples)) sampleCount++;
         samples[key] = reason;
       }

@@ -29,7 +29,8 @@ describe('POST /{custom_audience_id}/users: the answer', () => {
     const res = await users(s, id, { payload: { schema: ['EMAIL', 'FN'], data: [[ALICE_EMAIL, sha('alice')]] } });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(answerKeys);
-    expect(res.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0, invalid_entry_samples: {} });
+    expect(res.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0 });
+    expect(res.body.invalid_entry_samples).toEqual({});
     expect(res.body.session_id).toMatch(/^\d{19}$/);
   });
 
@@ -343,6 +344,20 @@ describe('/users: row-level checks', () => {
     expect(res.body).toMatchObject({ num_received: 4, num_invalid_entries: 2 });
     const missing = await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL]] } });
     expect(missing.body.error.code).toBe(100);
+  });
+
+  it('keys the samples of flat single-key data by the entry as compact JSON, as it keys rows', async () => {
+    const id = await createAudience(s);
+    const flat = await users(s, id, { payload: { schema: 'EMAIL_SHA256', data: [ALICE_EMAIL, 'zzz'] } });
+    expect(flat.body).toMatchObject({ num_received: 2, num_invalid_entries: 1 });
+    expect(Object.keys(flat.body.invalid_entry_samples)).toEqual(['"zzz"']);
+    expect(flat.body.invalid_entry_samples['"zzz"']).toContain('SHA-256');
+    const rows = await users(s, id, { payload: { schema: 'EMAIL_SHA256', data: [[ALICE_EMAIL], ['zzz']] } });
+    expect(Object.keys(rows.body.invalid_entry_samples)).toEqual(['["zzz"]']);
+    // A JSON client finds its entry's sample the way Grouparoo does for rows: JSON.stringify(entry).
+    const sent = ['', 'crm-1'];
+    const externs = await users(s, await createAudience(s), { payload: { schema: 'EXTERN_ID', data: sent } });
+    expect(externs.body.invalid_entry_samples).toEqual({ [JSON.stringify(sent[0])]: 'empty external ID' });
   });
 
   it('keeps at most 100 samples', async () => {

@@ -57,7 +57,13 @@ describe('parsePayload', () => {
   it('treats a single-key schema as one column of a flat list', () => {
     const p = parsePayload({ schema: 'EMAIL_SHA256', data: [h('a'), 'bad'] });
     expect(p).toMatchObject({ multiKey: false, validRows: 1, invalid: 1 });
-    expect(p.samples.bad).toContain('SHA-256');
+    // The entry as sent, as compact JSON: a flat list's entry is a JSON string.
+    expect(Object.keys(p.samples)).toEqual(['"bad"']);
+    expect(p.samples['"bad"']).toContain('SHA-256');
+    const rows = parsePayload({ schema: 'EMAIL_SHA256', data: [['bad']] });
+    expect(Object.keys(rows.samples)).toEqual(['["bad"]']);
+    const externs = parsePayload({ schema: 'EXTERN_ID', data: ['', 7, 'crm-1'] });
+    expect(externs.samples).toEqual({ '""': 'empty external ID' });
   });
 
   it('refuses what the whole request gets wrong', () => {
