@@ -76,6 +76,28 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870148 });
   });
 
+  it('refuses a switch between value-based and non-value-based data (1870148) and starts nothing', async () => {
+    // A value-based audience replaced with rows that carry no LOOKALIKE_VALUE…
+    const valued = await createAudience(s, { is_value_based: true });
+    const plain = await users(s, valued, { edge: 'usersreplace', payload: rows([ALICE_EMAIL]), session: { session_id: 21, batch_seq: 1 } });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toMatchObject({ code: 2650, error_subcode: 1870148, error_user_title: 'Something Went Wrong', type: 'OAuthException' });
+    expect(plain.body.error.message).toMatch(/^\(#2650\) /);
+    expect(plain.body.error.error_user_msg).toContain('LOOKALIKE_VALUE');
+    // …and a plain audience replaced with value-based rows.
+    const unvalued = await createAudience(s);
+    const valuedRows = { schema: ['EMAIL', 'LOOKALIKE_VALUE'], data: [[ALICE_EMAIL, 44.5]] };
+    const switched = await users(s, unvalued, { edge: 'usersreplace', payload: valuedRows, session: { session_id: 22, batch_seq: 1 } });
+    expect(switched.body.error).toMatchObject({ code: 2650, error_subcode: 1870148 });
+    expect(switched.body.error.error_user_msg).toContain('value-based');
+    // Neither refusal started a replace: no 414, and the same session can start one properly.
+    expect((await audience(s, valued)).operation_status.code).not.toBe(414);
+    expect((await audience(s, unvalued)).operation_status.code).not.toBe(414);
+    const ok = await users(s, valued, { edge: 'usersreplace', payload: valuedRows, session: { session_id: 21, batch_seq: 1, last_batch_flag: true } });
+    expect(ok.status).toBe(200);
+    expect(await count(s, valued)).toBe(1);
+  });
+
   it('needs a session', async () => {
     const id = await createAudience(s);
     const res = await users(s, id, { edge: 'usersreplace', payload: rows([ALICE_EMAIL]) });

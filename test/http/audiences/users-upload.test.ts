@@ -3,10 +3,12 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import {
   ACT,
   ALICE_EMAIL,
+  ALICE_PHONE,
   BOB_EMAIL,
   BOB_PHONE,
   NOBODY_EMAIL,
   TOKEN,
+  audience,
   count,
   createAudience,
   settled,
@@ -149,6 +151,100 @@ describe('/users: every way real clients send the payload', () => {
       extra: { namespace: 'crm' },
     });
     expect(res.status).toBe(200);
+  });
+
+  it('accepts ig_account_ids on v25.0, in a JSON body and inside a form payload, and ignores them', async () => {
+    const id = await createAudience(s, {}, 'v25.0');
+    const json = await users(s, id, {
+      version: 'v25.0',
+      payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL]], ig_account_ids: ['17841400000000000', 17841400000000001] },
+    });
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0 });
+    const form = await s.call(`/v25.0/${id}/users`, {
+      method: 'POST',
+      body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify({ schema: ['EMAIL'], data: [[BOB_EMAIL]], ig_account_ids: ['17841400000000000'] }) }),
+    });
+    expect(form.status).toBe(200);
+    expect(form.body.num_received).toBe(1);
+    const removal = await users(s, id, { version: 'v25.0', method: 'DELETE', payload: { schema: ['EMAIL'], data: [[BOB_EMAIL]], ig_account_ids: [17841400000000001] } });
+    expect(removal.status).toBe(200);
+    expect(await count(s, id)).toBe(1);
+  });
+
+  it('takes DATA_PROCESSING_OPTIONS columns: checks them per row and stores only the identity', async () => {
+    const id = await createAudience(s);
+    const res = await users(s, id, {
+      payload: {
+        schema: ['EMAIL', 'DATA_PROCESSING_OPTIONS', 'DATA_PROCESSING_OPTIONS_COUNTRY', 'DATA_PROCESSING_OPTIONS_STATE'],
+        data: [
+          [ALICE_EMAIL, ['LDU'], 1, 1000],
+          [BOB_EMAIL, [], 0, 0],
+          [sha('c@example.com'), ['LDU'], '1', '1000'],
+          [NOBODY_EMAIL, 'LDU', 1, 1000],
+          [sha('d@example.com'), ['LDU'], 'California', 1000],
+          ['', ['LDU'], 1, 1000],
+        ],
+      },
+    });
+    expect(res.body).toMatchObject({ num_received: 6, num_invalid_entries: 3 });
+    const samples = res.body.invalid_entry_samples as Record<string, string>;
+    expect(samples[JSON.stringify([NOBODY_EMAIL, 'LDU', 1, 1000])]).toContain('DATA_PROCESSING_OPTIONS');
+    expect(samples[JSON.stringify([sha('d@example.com'), ['LDU'], 'California', 1000])]).toContain('DATA_PROCESSING_OPTIONS_COUNTRY');
+    expect(samples[JSON.stringify(['', ['LDU'], 1, 1000])]).toContain('no identifier');
+    expect(await count(s, id)).toBe(2);
+    // The stored rows hold the email column only: the same people uploaded without the options are the same rows.
+    expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(3);
+    await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL], [BOB_EMAIL]] } });
+    await settled(s, id);
+    expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(3);
+  });
+
+  it('takes the documented replace-sample shape ["EMAIL","DATA_PROCESSING_OPTIONS"] in a form body', async () => {
+    const id = await createAudience(s);
+    const payload = { schema: ['EMAIL', 'DATA_PROCESSING_OPTIONS'], data: [[ALICE_EMAIL, ['LDU']], [BOB_EMAIL, []]] };
+    const res = await s.call(`/v21.0/${id}/users`, { method: 'POST', body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify(payload) }) });
+    expect(res.body).toMatchObject({ num_received: 2, num_invalid_entries: 0 });
+    expect(await count(s, id)).toBe(2);
+  });
+
+  it('takes PHONE_SHA256 as a single-key schema and matches by phone', async () => {
+    const id = await createAudience(s);
+    const res = await users(s, id, { payload: { schema: 'PHONE_SHA256', data: [ALICE_PHONE, BOB_PHONE, sha('19995550000'), 'not-a-hash'] } });
+    expect(res.body).toMatchObject({ num_received: 4, num_invalid_entries: 1 });
+    expect(Object.keys(res.body.invalid_entry_samples)).toEqual(['"not-a-hash"']);
+    expect(await count(s, id)).toBe(2);
+    const m = await s.admin(`/_localgraph/audiences/${id}/matches`);
+    expect(m.body.data.filter((r: any) => r.matched).map((r: any) => [r.matched.person, r.matched.by]).sort()).toEqual([['alice', 'PHONE'], ['bob', 'PHONE']]); // any: admin JSON
+    const read = await audience(s, id, 'data_source');
+    expect(read.data_source).toMatchObject({ type: 'FILE_IMPORTED', sub_type: 'HASHES_OR_USER_IDS' });
+    // One-element rows are the same schema; an array schema is not (the data-source lock).
+    expect((await users(s, id, { payload: { schema: 'PHONE_SHA256', data: [[ALICE_PHONE]] } })).status).toBe(200);
+    expect((await users(s, id, { payload: { schema: ['PHONE'], data: [[ALICE_PHONE]] } })).body.error.code).toBe(2650);
+  });
+
+  it('removes with DELETE and bracket notation in the query string', async () => {
+    const id = await createAudience(s);
+    await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL], [BOB_EMAIL]] } });
+    expect(await count(s, id)).toBe(2);
+    const q = [
+      `access_token=${TOKEN}`,
+      'payload[schema][0]=EMAIL',
+      `payload[data][0][0]=${BOB_EMAIL}`,
+      'session[session_id]=5150',
+      'session[batch_seq]=1',
+      'session[last_batch_flag]=true',
+    ].join('&');
+    const res = await s.call(`/v21.0/${id}/users?${q}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ audience_id: id, session_id: '5150', num_received: 1, num_invalid_entries: 0 });
+    expect(await count(s, id)).toBe(1);
+    // Encoded brackets (what URLSearchParams writes) read the same.
+    const encoded = new URLSearchParams({ access_token: TOKEN, 'payload[schema][0]': 'EMAIL', 'payload[data][0][0]': ALICE_EMAIL });
+    const again = await s.call(`/v21.0/${id}/users?${encoded.toString()}`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    expect(again.body.num_received).toBe(1);
+    expect(await count(s, id)).toBe(0);
   });
 
   it('accepts MADID raw (a UUID) and hashed, and EXTERN_ID unhashed', async () => {
