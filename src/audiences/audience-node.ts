@@ -13,7 +13,6 @@ import type { AdAccount } from '../storage/world.js';
 import { requireAdAccountAccess } from '../adaccounts/access.js';
 import { handleReplace } from './replace.js';
 import { sessionView } from './sessions.js';
-import { withFullSize } from './simulated-size.js';
 import { deriveState, type DerivedState } from './status.js';
 import { handleUsers } from './upload.js';
 import { workerOf } from './services.js';
@@ -124,9 +123,8 @@ export const audienceType: NodeType<AudienceView> = {
   },
   edges: {
     users: {
-      // With the full size, so the removal floor counts simulated people as the reads do.
-      create: (v, ctx) => withReadAfterWrite(v, ctx, () => handleUsers(withFullSize(v.a), ctx, 'add')),
-      remove: (v, ctx) => withReadAfterWrite(v, ctx, () => handleUsers(withFullSize(v.a), ctx, 'remove')),
+      create: (v, ctx) => withReadAfterWrite(v, ctx, () => handleUsers(v.a, ctx, 'add')),
+      remove: (v, ctx) => withReadAfterWrite(v, ctx, () => handleUsers(v.a, ctx, 'remove')),
     },
     usersreplace: {
       create: (v, ctx) => withReadAfterWrite(v, ctx, () => handleReplace(v.a, ctx)),

@@ -73,15 +73,50 @@ function readSchema(p: Payload): { specs: KeySpec[]; multiKey: boolean } {
   return { specs, multiKey: true };
 }
 
-function requireIds(p: Payload, name: 'app_ids' | 'page_ids'): void {
-  const v = p[name];
-  const list = typeof v === 'string' ? v.split(',').filter((x) => x.trim() !== '') : v;
-  if (!Array.isArray(list) || list.length === 0) throw missingParameter(`payload.${name}`);
+/**
+ * `app_ids` (list<int>) and `page_ids` (list<Page ID>): "required when schema is a Facebook UID"
+ * (D-users) — an `APPUID`/`UID` or `PAGEUID` column, in a single-key schema or an array (Meta's
+ * own cross-platform example sends `["EMAIL","MADID","APPUID","LOOKALIKE_VALUE"]` with `app_ids`).
+ * When given, every entry must be a numeric id, as the parameter's type says; a JSON array, a
+ * JSON-array string or a comma-separated string are read alike.
+ */
+function readIds(p: Payload, name: 'app_ids' | 'page_ids', required: boolean): void {
+  let list: unknown = p[name];
+  if (typeof list === 'string') {
+    const t = list.trim();
+    if (t.startsWith('[')) {
+      try {
+        list = JSON.parse(t) as unknown;
+      } catch {
+        throw invalidParameter(`Param payload[${name}] must be an array of ids`);
+      }
+    } else {
+      list = t === '' ? [] : t.split(',');
+    }
+  } else if (typeof list === 'number') {
+    list = [list];
+  }
+  if (list === undefined || list === null) list = [];
+  if (!Array.isArray(list)) throw invalidParameter(`Param payload[${name}] must be an array of ids`);
+  if (list.length === 0) {
+    if (required) throw missingParameter(`payload.${name}`);
+    return;
+  }
+  list.forEach((id: unknown, i) => {
+    const text = typeof id === 'number' && Number.isInteger(id) ? String(id) : typeof id === 'string' ? id.trim() : '';
+    if (!/^\d{1,20}$/.test(text) || /^0+$/.test(text)) throw invalidParameter(`Param payload[${name}][${i}] must be an integer`);
+  });
 }
 
-/** The row as the samples key shows it: compact JSON of the row as sent (grp-v9). */
-function sampleKey(row: unknown): string {
-  return typeof row === 'string' ? row : JSON.stringify(row);
+/**
+ * The samples key: the row as sent, re-serialised as compact JSON (grp-v9/grp-v12: the key of an
+ * invalid multi-key row is `JSON.stringify(row)`). An entry of a flat single-key list is a row
+ * too, so `"zzz"` is keyed `"\"zzz\""` — the one rule applied to whatever the entry was; no
+ * recording of a flat list's samples exists (spec §3.2), and the reference struct's
+ * `Map {string: string}` (seeds 000, 002, 003) rules out the guide's "JSON Array of String".
+ */
+function sampleKey(entry: unknown): string {
+  return JSON.stringify(entry) ?? 'null';
 }
 
 const isEmpty = (v: unknown): boolean => v === '' || v === null || v === undefined;
@@ -143,8 +178,8 @@ export function parsePayload(raw: unknown): ParsedUpload {
   const p = raw as Payload;
   const { specs, multiKey } = readSchema(p);
   const names = specs.map((s) => s.name);
-  if (names.includes('APPUID') && !multiKey) requireIds(p, 'app_ids');
-  if (names.includes('PAGEUID')) requireIds(p, 'page_ids');
+  readIds(p, 'app_ids', names.includes('APPUID'));
+  readIds(p, 'page_ids', names.includes('PAGEUID'));
 
   let data = p.data;
   if (typeof data === 'string' && data.trim().startsWith('[')) {
@@ -197,7 +232,7 @@ export function parsePayload(raw: unknown): ParsedUpload {
       invalid++;
       out.fill(0, base, base + rowBytes);
       if (sampleCount < MAX_SAMPLES) {
-        const key = width === 1 && !Array.isArray(data[i]) ? sampleKey(data[i]) : sampleKey(row);
+        const key = sampleKey(data[i]);
         if (!(key in samples)) sampleCount++;
         samples[key] = reason;
       }

@@ -50,7 +50,11 @@ function locationParts(profile: Record<string, unknown>): { city: string; state:
   return { city, state };
 }
 
-export function personKeys(p: PersonIdentity): PersonKeys {
+/**
+ * A person's identifiers normalised, by key code (K.EMAIL, K.PHONE, …); keys the person lacks are
+ * absent. The same values the uploader would hash from the same cells (normalize.ts).
+ */
+export function personValues(p: Pick<PersonIdentity, 'email' | 'first_name' | 'last_name' | 'profile'>): Map<number, string> {
   const pr = p.profile;
   const country = normalizeCountry(text(pr.country));
   const loc = locationParts(pr);
@@ -73,7 +77,11 @@ export function personKeys(p: PersonIdentity): PersonKeys {
   put(K.DOBY, birth.year);
   put(K.DOBM, birth.month);
   put(K.DOBD, birth.day);
+  return values;
+}
 
+export function personKeys(p: PersonIdentity): PersonKeys {
+  const values = personValues(p);
   const hashes = new Map<number, Buffer>();
   for (const [code, v] of values) hashes.set(code, sha256(v));
   const keys = deriveMatchKeys((c) => hashes.get(c), undefined);

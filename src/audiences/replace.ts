@@ -102,7 +102,8 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
       sessionId: session.sessionId,
       numReceived: Number(decision.row.num_received ?? 0),
       numInvalid: Number(decision.row.num_invalid ?? 0),
-      samples: parsed.samples,
+      // A repeated batch was not counted again, so it samples nothing (as a discarded /users batch).
+      samples: decision.verdict === 'accept' ? parsed.samples : {},
     });
   });
   worker?.notify(ctx.services.config.matchDelayMs);

@@ -55,12 +55,3 @@ export function checkSimulatedSize(subtype: string, value: unknown): { size: num
   if (value > 0 && subtype !== 'CUSTOM') return { problem: `simulated_size is for customer-file audiences (subtype CUSTOM); this audience's subtype is ${subtype}` };
   return { size: value };
 }
-
-/**
- * `a` with `published_count` replaced by its full size, for the /users handlers: their removal
- * floor (200/1870047) reads the size from `published_count`, and this keeps it on the same number
- * as the other size rules. Those handlers never write `published_count` back.
- */
-export function withFullSize(a: CustomAudience): CustomAudience {
-  return simulatedSize(a) === 0 ? a : { ...a, published_count: audienceSize(a) };
-}

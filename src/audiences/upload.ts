@@ -19,6 +19,7 @@ import type { AudienceSessionTable } from '../storage/audiences-schema.js';
 import { usersAnswer } from './answer.js';
 import { parsePayload, type ParsedUpload } from './payload.js';
 import { autoSession, decideBatch, readSession, type SessionInput } from './sessions.js';
+import { audienceSize } from './simulated-size.js';
 import { workerOf } from './services.js';
 
 export type UsersOp = 'add' | 'remove';
@@ -75,7 +76,8 @@ export async function handleUsers(a: CustomAudience, ctx: GraphContext, op: User
   if (a.replace_state === 'running') throw audienceUpdateInProgress();
   const parsed = parsePayload(ctx.params.json('payload'));
   checkPayloadFits(a, parsed, op);
-  if (op === 'remove' && a.removal_floor > 0 && Number(a.published_count) - parsed.validRows < a.removal_floor) throw audienceSizeTooLow();
+  // The size every size rule reads: matched people plus simulated ones (simulated-size.ts).
+  if (op === 'remove' && a.removal_floor > 0 && audienceSize(a) - parsed.validRows < a.removal_floor) throw audienceSizeTooLow();
   const session = readSession(ctx) ?? autoSession();
   const answer = await stageUsers(ctx, a, op, parsed, session);
   worker?.notify(ctx.services.config.matchDelayMs);
@@ -102,7 +104,9 @@ async function stageUsers(ctx: GraphContext, a: CustomAudience, op: UsersOp, par
             ? `Batch ${session.batchSeq} of session ${session.sessionId} was already received; it was not counted again.`
             : `Session ${session.sessionId} has ended (${decision.verdict === 'closed' ? 'last_batch_flag' : '90 minutes after its first batch'}); this batch was discarded.`,
       });
-      return answerFor(ctx, a, session.sessionId, decision.row, parsed.samples);
+      // Nothing of a discarded batch was counted, so none of its rows is sampled either: the
+      // answer is the session as it stands, and its samples can never outnumber its invalid count.
+      return answerFor(ctx, a, session.sessionId, decision.row, {});
     }
     const ds = dataSourceOf(parsed);
     const patch = {

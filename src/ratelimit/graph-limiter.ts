@@ -235,8 +235,12 @@ export class GraphRateLimiter implements RateLimiter {
       this.calls.set(ctx, record);
     }
     record.buc.push(charge);
+    const throttled = calls.total - 1 >= budget;
+    // A throttled call always says when access returns (`estimated_time_to_regain_access` lives in
+    // x-business-use-case-usage), even where a successful one carries only x-ad-account-usage.
+    if (throttled) charge.headers.add('business_use_case');
     await this.renderBucHeaders(ctx, record.buc, calls);
-    if (calls.total - 1 >= budget) throw bucError(useCase);
+    if (throttled) throw bucError(useCase);
   }
 
   async bucBudget(account: string, useCase: BusinessUseCase, tier: AccessTier): Promise<number> {

@@ -12,7 +12,8 @@ export type BusinessUseCase = 'custom_audience' | 'ads_management' | 'ads_insigh
 export interface ChargeOptions {
   /**
    * `x-business-use-case-usage` and/or `x-ad-account-usage`. The real POST `/{audience}/users`
-   * answered with `x-ad-account-usage` only (spec/custom-audience-users.md §5.4).
+   * answered with `x-ad-account-usage` only (spec/custom-audience-users.md §5.4). A throttled call
+   * (80003/80004) carries `x-business-use-case-usage` whatever is asked, for its wait time.
    */
   headers?: Array<'business_use_case' | 'ad_account'>;
 }

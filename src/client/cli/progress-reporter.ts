@@ -26,9 +26,8 @@ export function createProgressReporter(options: {
   total: number | undefined;
   now?: () => number;
 }): ProgressReporter {
-  return options.stream.isTTY === true
-    ? barReporter(options.stream, options.total)
-    : lineReporter(options.stream, options.total, options.now ?? Date.now);
+  const now = options.now ?? Date.now;
+  return options.stream.isTTY === true ? barReporter(options.stream, options.total, now) : lineReporter(options.stream, options.total, now);
 }
 
 /** Rows finished: acknowledged, rejected here, or skipped as acknowledged earlier. */
@@ -36,7 +35,7 @@ function doneRows(p: UploadProgress): number {
   return p.rowsSent + p.rowsRejected + p.rowsSkipped;
 }
 
-function barReporter(stream: OutputStream, total: number | undefined): ProgressReporter {
+function barReporter(stream: OutputStream, total: number | undefined, now: () => number): ProgressReporter {
   const bar = new cliProgress.SingleBar(
     {
       // cli-progress types its stream as a full WritableStream; it only calls write/cursor methods of a TTY.
@@ -51,21 +50,24 @@ function barReporter(stream: OutputStream, total: number | undefined): ProgressR
     },
     cliProgress.Presets.shades_classic,
   );
-  const started = Date.now();
+  const started = now();
   let value = 0;
-  bar.start(total ?? 0, 0, { speed: '0', rejected: 0 });
+  // The bar's fields as last shown: a note restarts the bar with them, not with zeros.
+  let shown = { speed: '0', rejected: 0 };
+  bar.start(total ?? 0, 0, shown);
   return {
     update(p) {
       const done = doneRows(p);
       value = done;
-      const seconds = (Date.now() - started) / 1000;
+      const seconds = (now() - started) / 1000;
       if (total !== undefined && done > total) bar.setTotal(done);
-      bar.update(done, { speed: seconds > 0 ? Math.round((done - p.rowsSkipped) / seconds).toLocaleString('en-US') : '0', rejected: p.rowsRejected });
+      shown = { speed: seconds > 0 ? fmt(Math.round((done - p.rowsSkipped) / seconds)) : '0', rejected: p.rowsRejected };
+      bar.update(done, shown);
     },
     note(message) {
       bar.stop();
       stream.write(`${message}\n`);
-      bar.start(Math.max(total ?? 0, value), value, { speed: '…', rejected: 0 });
+      bar.start(Math.max(total ?? 0, value), value, shown);
     },
     stop() {
       bar.stop();

@@ -27,7 +27,10 @@ export interface UploadOptions {
   readonly sessionId?: number | undefined;
   /** `estimated_num_total` hint (rows), when known. */
   readonly estimatedTotal?: number | undefined;
-  /** Send a `session` object. Default true for add/replace, false for remove (Graph treats it as optional there). */
+  /**
+   * Send a `session` object. Default true for every operation (DELETE /{id}/users takes one too);
+   * false sends the payload alone and lets Graph make a one-batch session per request (not for replace).
+   */
   readonly withSession?: boolean | undefined;
   readonly retry?: RetryOptions | undefined;
   /** Where acknowledged batches are recorded; required for `resume`. */

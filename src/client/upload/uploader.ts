@@ -3,7 +3,8 @@
  * sent in one session through an injectable transport.
  *
  * The session rules it follows (spec/custom-audience-users.md §4):
- * - one `session_id` for the whole upload, `batch_seq` 1, 2, 3 … in input order;
+ * - one `session_id` for the whole upload (add, remove and replace alike),
+ *   `batch_seq` 1, 2, 3 … in input order;
  * - up to `concurrency` batches in flight, but the batch with
  *   `last_batch_flag: true` goes only after every other batch is acknowledged,
  *   since it closes the session and later batches would be discarded;
@@ -95,7 +96,9 @@ class Upload {
       throw new RangeError(`batch size must be 1–${MAX_BATCH_SIZE} rows`);
     }
     this.#concurrency = Math.max(1, options.concurrency ?? 2);
-    this.#withSession = options.withSession ?? options.operation !== 'remove';
+    // Removals too: DELETE /{id}/users takes `session` like POST (codegen CustomAudience.json,
+    // D-users), so a retried removal batch is de-duplicated and the removal is one session.
+    this.#withSession = options.withSession ?? true;
     if (options.operation === 'replace' && !this.#withSession) throw new RangeError('replace needs a session');
     this.#started = this.#now();
   }

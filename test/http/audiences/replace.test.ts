@@ -36,6 +36,19 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(2);
   });
 
+  it('answers a repeated batch with the session as it stands and no samples of its own rows', async () => {
+    const id = await createAudience(s);
+    await replace(id, [ALICE_EMAIL], { session_id: 19, batch_seq: 1 });
+    const second = await replace(id, [BOB_EMAIL, 'zzz'], { session_id: 19, batch_seq: 2 });
+    expect(second.body).toMatchObject({ num_received: 3, num_invalid_entries: 1, invalid_entry_samples: { '["zzz"]': expect.stringContaining('SHA-256') } });
+    const repeated = await replace(id, ['bad-1', 'bad-2'], { session_id: 19, batch_seq: 2 });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ session_id: '19', num_received: 3, num_invalid_entries: 1 });
+    expect(repeated.body.invalid_entry_samples).toEqual({});
+    await replace(id, [CAROL_EMAIL], { session_id: 19, batch_seq: 3, last_batch_flag: true });
+    expect(await count(s, id)).toBe(3);
+  });
+
   it('refuses a session that does not start at batch_seq 1 (1870147)', async () => {
     const id = await createAudience(s);
     const res = await replace(id, [ALICE_EMAIL], { session_id: 12, batch_seq: 2 });
@@ -61,6 +74,28 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     await replace(id, [ALICE_EMAIL], { session_id: 16, batch_seq: 1 });
     const res = await users(s, id, { edge: 'usersreplace', payload: { schema: ['EMAIL', 'FN'], data: [[BOB_EMAIL, '']] }, session: { session_id: 16, batch_seq: 2 } });
     expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870148 });
+  });
+
+  it('refuses a switch between value-based and non-value-based data (1870148) and starts nothing', async () => {
+    // A value-based audience replaced with rows that carry no LOOKALIKE_VALUE…
+    const valued = await createAudience(s, { is_value_based: true });
+    const plain = await users(s, valued, { edge: 'usersreplace', payload: rows([ALICE_EMAIL]), session: { session_id: 21, batch_seq: 1 } });
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toMatchObject({ code: 2650, error_subcode: 1870148, error_user_title: 'Something Went Wrong', type: 'OAuthException' });
+    expect(plain.body.error.message).toMatch(/^\(#2650\) /);
+    expect(plain.body.error.error_user_msg).toContain('LOOKALIKE_VALUE');
+    // …and a plain audience replaced with value-based rows.
+    const unvalued = await createAudience(s);
+    const valuedRows = { schema: ['EMAIL', 'LOOKALIKE_VALUE'], data: [[ALICE_EMAIL, 44.5]] };
+    const switched = await users(s, unvalued, { edge: 'usersreplace', payload: valuedRows, session: { session_id: 22, batch_seq: 1 } });
+    expect(switched.body.error).toMatchObject({ code: 2650, error_subcode: 1870148 });
+    expect(switched.body.error.error_user_msg).toContain('value-based');
+    // Neither refusal started a replace: no 414, and the same session can start one properly.
+    expect((await audience(s, valued)).operation_status.code).not.toBe(414);
+    expect((await audience(s, unvalued)).operation_status.code).not.toBe(414);
+    const ok = await users(s, valued, { edge: 'usersreplace', payload: valuedRows, session: { session_id: 21, batch_seq: 1, last_batch_flag: true } });
+    expect(ok.status).toBe(200);
+    expect(await count(s, valued)).toBe(1);
   });
 
   it('needs a session', async () => {

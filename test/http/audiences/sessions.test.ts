@@ -52,6 +52,24 @@ describe('upload sessions', () => {
     expect(await count(s, id)).toBe(1);
   });
 
+  it('answers a discarded batch with the session as it stands and no samples of its own rows', async () => {
+    const id = await createAudience(s);
+    const first = await users(s, id, { payload: rows([ALICE_EMAIL]), session: { session_id: 2102, batch_seq: 1, last_batch_flag: false } });
+    expect(first.body).toMatchObject({ num_received: 1, num_invalid_entries: 0 });
+    // batch_seq 1 again, now holding an invalid row: not counted, so not sampled either.
+    const repeated = await users(s, id, { payload: rows(['not-a-hash']), session: { session_id: 2102, batch_seq: 1, last_batch_flag: false } });
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toMatchObject({ session_id: '2102', num_received: 1, num_invalid_entries: 0 });
+    expect(repeated.body.invalid_entry_samples).toEqual({});
+    // An accepted batch with an invalid row: counted and sampled.
+    const second = await users(s, id, { payload: rows([BOB_EMAIL, 'zzz']), session: { session_id: 2102, batch_seq: 2, last_batch_flag: true } });
+    expect(second.body).toMatchObject({ num_received: 3, num_invalid_entries: 1, invalid_entry_samples: { '["zzz"]': expect.stringContaining('SHA-256') } });
+    // After last_batch_flag: discarded, the session's totals, no samples.
+    const late = await users(s, id, { payload: rows(['also-bad', 'still-bad']), session: { session_id: 2102, batch_seq: 3 } });
+    expect(late.body).toMatchObject({ num_received: 3, num_invalid_entries: 1 });
+    expect(late.body.invalid_entry_samples).toEqual({});
+  });
+
   it('ends a session 90 minutes after its first batch and discards later batches', async () => {
     const id = await createAudience(s);
     await users(s, id, { payload: rows([ALICE_EMAIL]), session: { session_id: 4004, batch_seq: 1 } });

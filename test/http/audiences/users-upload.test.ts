@@ -3,10 +3,12 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import {
   ACT,
   ALICE_EMAIL,
+  ALICE_PHONE,
   BOB_EMAIL,
   BOB_PHONE,
   NOBODY_EMAIL,
   TOKEN,
+  audience,
   count,
   createAudience,
   settled,
@@ -29,7 +31,8 @@ describe('POST /{custom_audience_id}/users: the answer', () => {
     const res = await users(s, id, { payload: { schema: ['EMAIL', 'FN'], data: [[ALICE_EMAIL, sha('alice')]] } });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(answerKeys);
-    expect(res.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0, invalid_entry_samples: {} });
+    expect(res.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0 });
+    expect(res.body.invalid_entry_samples).toEqual({});
     expect(res.body.session_id).toMatch(/^\d{19}$/);
   });
 
@@ -150,6 +153,100 @@ describe('/users: every way real clients send the payload', () => {
     expect(res.status).toBe(200);
   });
 
+  it('accepts ig_account_ids on v25.0, in a JSON body and inside a form payload, and ignores them', async () => {
+    const id = await createAudience(s, {}, 'v25.0');
+    const json = await users(s, id, {
+      version: 'v25.0',
+      payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL]], ig_account_ids: ['17841400000000000', 17841400000000001] },
+    });
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ audience_id: id, num_received: 1, num_invalid_entries: 0 });
+    const form = await s.call(`/v25.0/${id}/users`, {
+      method: 'POST',
+      body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify({ schema: ['EMAIL'], data: [[BOB_EMAIL]], ig_account_ids: ['17841400000000000'] }) }),
+    });
+    expect(form.status).toBe(200);
+    expect(form.body.num_received).toBe(1);
+    const removal = await users(s, id, { version: 'v25.0', method: 'DELETE', payload: { schema: ['EMAIL'], data: [[BOB_EMAIL]], ig_account_ids: [17841400000000001] } });
+    expect(removal.status).toBe(200);
+    expect(await count(s, id)).toBe(1);
+  });
+
+  it('takes DATA_PROCESSING_OPTIONS columns: checks them per row and stores only the identity', async () => {
+    const id = await createAudience(s);
+    const res = await users(s, id, {
+      payload: {
+        schema: ['EMAIL', 'DATA_PROCESSING_OPTIONS', 'DATA_PROCESSING_OPTIONS_COUNTRY', 'DATA_PROCESSING_OPTIONS_STATE'],
+        data: [
+          [ALICE_EMAIL, ['LDU'], 1, 1000],
+          [BOB_EMAIL, [], 0, 0],
+          [sha('c@example.com'), ['LDU'], '1', '1000'],
+          [NOBODY_EMAIL, 'LDU', 1, 1000],
+          [sha('d@example.com'), ['LDU'], 'California', 1000],
+          ['', ['LDU'], 1, 1000],
+        ],
+      },
+    });
+    expect(res.body).toMatchObject({ num_received: 6, num_invalid_entries: 3 });
+    const samples = res.body.invalid_entry_samples as Record<string, string>;
+    expect(samples[JSON.stringify([NOBODY_EMAIL, 'LDU', 1, 1000])]).toContain('DATA_PROCESSING_OPTIONS');
+    expect(samples[JSON.stringify([sha('d@example.com'), ['LDU'], 'California', 1000])]).toContain('DATA_PROCESSING_OPTIONS_COUNTRY');
+    expect(samples[JSON.stringify(['', ['LDU'], 1, 1000])]).toContain('no identifier');
+    expect(await count(s, id)).toBe(2);
+    // The stored rows hold the email column only: the same people uploaded without the options are the same rows.
+    expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(3);
+    await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL], [BOB_EMAIL]] } });
+    await settled(s, id);
+    expect((await s.admin(`/_localgraph/audiences/${id}`)).body.rows).toBe(3);
+  });
+
+  it('takes the documented replace-sample shape ["EMAIL","DATA_PROCESSING_OPTIONS"] in a form body', async () => {
+    const id = await createAudience(s);
+    const payload = { schema: ['EMAIL', 'DATA_PROCESSING_OPTIONS'], data: [[ALICE_EMAIL, ['LDU']], [BOB_EMAIL, []]] };
+    const res = await s.call(`/v21.0/${id}/users`, { method: 'POST', body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify(payload) }) });
+    expect(res.body).toMatchObject({ num_received: 2, num_invalid_entries: 0 });
+    expect(await count(s, id)).toBe(2);
+  });
+
+  it('takes PHONE_SHA256 as a single-key schema and matches by phone', async () => {
+    const id = await createAudience(s);
+    const res = await users(s, id, { payload: { schema: 'PHONE_SHA256', data: [ALICE_PHONE, BOB_PHONE, sha('19995550000'), 'not-a-hash'] } });
+    expect(res.body).toMatchObject({ num_received: 4, num_invalid_entries: 1 });
+    expect(Object.keys(res.body.invalid_entry_samples)).toEqual(['"not-a-hash"']);
+    expect(await count(s, id)).toBe(2);
+    const m = await s.admin(`/_localgraph/audiences/${id}/matches`);
+    expect(m.body.data.filter((r: any) => r.matched).map((r: any) => [r.matched.person, r.matched.by]).sort()).toEqual([['alice', 'PHONE'], ['bob', 'PHONE']]); // any: admin JSON
+    const read = await audience(s, id, 'data_source');
+    expect(read.data_source).toMatchObject({ type: 'FILE_IMPORTED', sub_type: 'HASHES_OR_USER_IDS' });
+    // One-element rows are the same schema; an array schema is not (the data-source lock).
+    expect((await users(s, id, { payload: { schema: 'PHONE_SHA256', data: [[ALICE_PHONE]] } })).status).toBe(200);
+    expect((await users(s, id, { payload: { schema: ['PHONE'], data: [[ALICE_PHONE]] } })).body.error.code).toBe(2650);
+  });
+
+  it('removes with DELETE and bracket notation in the query string', async () => {
+    const id = await createAudience(s);
+    await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL], [BOB_EMAIL]] } });
+    expect(await count(s, id)).toBe(2);
+    const q = [
+      `access_token=${TOKEN}`,
+      'payload[schema][0]=EMAIL',
+      `payload[data][0][0]=${BOB_EMAIL}`,
+      'session[session_id]=5150',
+      'session[batch_seq]=1',
+      'session[last_batch_flag]=true',
+    ].join('&');
+    const res = await s.call(`/v21.0/${id}/users?${q}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ audience_id: id, session_id: '5150', num_received: 1, num_invalid_entries: 0 });
+    expect(await count(s, id)).toBe(1);
+    // Encoded brackets (what URLSearchParams writes) read the same.
+    const encoded = new URLSearchParams({ access_token: TOKEN, 'payload[schema][0]': 'EMAIL', 'payload[data][0][0]': ALICE_EMAIL });
+    const again = await s.call(`/v21.0/${id}/users?${encoded.toString()}`, { method: 'DELETE' });
+    expect(again.status).toBe(200);
+    expect(again.body.num_received).toBe(1);
+    expect(await count(s, id)).toBe(0);
+  });
+
   it('accepts MADID raw (a UUID) and hashed, and EXTERN_ID unhashed', async () => {
     const id = await createAudience(s);
     const res = await users(s, id, {
@@ -213,6 +310,24 @@ describe('/users: whole-request errors', () => {
     expect(res.body.error.message).toContain('app_ids');
     const ok = await users(s, other, { payload: { schema: 'UID', data: ['102938475610293'], app_ids: ['1234567890123456'] } });
     expect(ok.status).toBe(200);
+    expect(await count(s, other)).toBe(1);
+  });
+
+  it('APPUID in an array schema without app_ids, or app_ids that are not ids', async () => {
+    const other = await createAudience(s);
+    const payload = { schema: ['EMAIL', 'APPUID'], data: [['', '102938475610293']] };
+    const missing = await users(s, other, { payload });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 100, type: 'OAuthException', message: '(#100) The parameter payload.app_ids is required' });
+    const notIds = await users(s, other, { payload: { ...payload, app_ids: 'abc' } });
+    expect(notIds.status).toBe(400);
+    expect(notIds.body.error).toMatchObject({ code: 100, message: '(#100) Param payload[app_ids][0] must be an integer' });
+    // The form body of the docs: app_ids inside the payload's JSON string.
+    const form = await s.call(`/v21.0/${other}/users`, {
+      method: 'POST',
+      body: new URLSearchParams({ access_token: TOKEN, payload: JSON.stringify({ ...payload, app_ids: [1234567890123456] }) }),
+    });
+    expect(form.status).toBe(200);
     expect(await count(s, other)).toBe(1);
   });
 
@@ -325,6 +440,20 @@ describe('/users: row-level checks', () => {
     expect(res.body).toMatchObject({ num_received: 4, num_invalid_entries: 2 });
     const missing = await users(s, id, { payload: { schema: ['EMAIL'], data: [[ALICE_EMAIL]] } });
     expect(missing.body.error.code).toBe(100);
+  });
+
+  it('keys the samples of flat single-key data by the entry as compact JSON, as it keys rows', async () => {
+    const id = await createAudience(s);
+    const flat = await users(s, id, { payload: { schema: 'EMAIL_SHA256', data: [ALICE_EMAIL, 'zzz'] } });
+    expect(flat.body).toMatchObject({ num_received: 2, num_invalid_entries: 1 });
+    expect(Object.keys(flat.body.invalid_entry_samples)).toEqual(['"zzz"']);
+    expect(flat.body.invalid_entry_samples['"zzz"']).toContain('SHA-256');
+    const rows = await users(s, id, { payload: { schema: 'EMAIL_SHA256', data: [[ALICE_EMAIL], ['zzz']] } });
+    expect(Object.keys(rows.body.invalid_entry_samples)).toEqual(['["zzz"]']);
+    // A JSON client finds its entry's sample the way Grouparoo does for rows: JSON.stringify(entry).
+    const sent = ['', 'crm-1'];
+    const externs = await users(s, await createAudience(s), { payload: { schema: 'EXTERN_ID', data: sent } });
+    expect(externs.body.invalid_entry_samples).toEqual({ [JSON.stringify(sent[0])]: 'empty external ID' });
   });
 
   it('keeps at most 100 samples', async () => {

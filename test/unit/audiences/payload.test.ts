@@ -57,7 +57,13 @@ describe('parsePayload', () => {
   it('treats a single-key schema as one column of a flat list', () => {
     const p = parsePayload({ schema: 'EMAIL_SHA256', data: [h('a'), 'bad'] });
     expect(p).toMatchObject({ multiKey: false, validRows: 1, invalid: 1 });
-    expect(p.samples.bad).toContain('SHA-256');
+    // The entry as sent, as compact JSON: a flat list's entry is a JSON string.
+    expect(Object.keys(p.samples)).toEqual(['"bad"']);
+    expect(p.samples['"bad"']).toContain('SHA-256');
+    const rows = parsePayload({ schema: 'EMAIL_SHA256', data: [['bad']] });
+    expect(Object.keys(rows.samples)).toEqual(['["bad"]']);
+    const externs = parsePayload({ schema: 'EXTERN_ID', data: ['', 7, 'crm-1'] });
+    expect(externs.samples).toEqual({ '""': 'empty external ID' });
   });
 
   it('refuses what the whole request gets wrong', () => {
@@ -66,5 +72,30 @@ describe('parsePayload', () => {
     expect(error(() => parsePayload({ schema: ['EMAIL', 'FN'], data: [[h('a')]] })).message).toMatch(/^\(#100\) Data is missing or does not match schema:/);
     expect(error(() => parsePayload({ schema: 'EMAIL_SHA256', data: new Array(10_001).fill(h('a')) })).code).toBe(105);
     expect(error(() => parsePayload({ schema: 'PAGEUID', data: ['1'] })).message).toContain('page_ids');
+  });
+
+  it('requires app_ids for app-scoped ids in a single-key and in an array schema, and page_ids for PAGEUID', () => {
+    for (const schema of ['UID', 'APPUID', ['APPUID'], ['EMAIL', 'APPUID']]) {
+      const width = Array.isArray(schema) ? schema.length : 1;
+      const row = width === 1 ? ['102938475610293'] : [[h('a'), '102938475610293']];
+      expect(error(() => parsePayload({ schema, data: row })).message).toBe('(#100) The parameter payload.app_ids is required');
+      expect(error(() => parsePayload({ schema, data: row, app_ids: [] })).message).toBe('(#100) The parameter payload.app_ids is required');
+      expect(parsePayload({ schema, data: row, app_ids: ['1234567890123456'] }).validRows).toBe(1);
+    }
+    expect(error(() => parsePayload({ schema: ['PAGEUID'], data: [['1']] })).message).toBe('(#100) The parameter payload.page_ids is required');
+  });
+
+  it('takes app_ids and page_ids as lists of numeric ids only', () => {
+    const uid = (app_ids: unknown) => () => parsePayload({ schema: ['APPUID'], data: [['102938475610293']], app_ids });
+    for (const ok of [[1234567890123456], ['1234567890123456', 42], '1234567890123456,42', '[1234567890123456]', 1234567890123456]) {
+      expect(uid(ok)().validRows).toBe(1);
+    }
+    for (const [bad, at] of [['abc', 0], [['abc'], 0], [[1234, 'x1'], 1], [[1.5], 0], [[-3], 0], [['0'], 0], [[{ id: 1 }], 0]] as const) {
+      expect(error(uid(bad)).message).toBe(`(#100) Param payload[app_ids][${at}] must be an integer`);
+    }
+    expect(error(uid({ id: 1 })).message).toBe('(#100) Param payload[app_ids] must be an array of ids');
+    // Checked whenever sent, as a typed parameter is, even when the schema does not need it.
+    expect(error(() => parsePayload({ schema: ['EMAIL'], data: [[h('a')]], page_ids: ['me'] })).message).toBe('(#100) Param payload[page_ids][0] must be an integer');
+    expect(parsePayload({ schema: ['EMAIL'], data: [[h('a')]], app_ids: [] }).validRows).toBe(1);
   });
 });

@@ -88,8 +88,9 @@ describe('localgraph audience (dry run)', () => {
     const io = capture({ stdin });
     const code = await runAudienceCommand('remove', { audience: '5', file: '-', dryRun: out }, io);
     expect(code).toBe(0);
-    const body = JSON.parse((await readFile(out, 'utf8')).trim()) as { payload: { data: string[][] }; session?: unknown };
-    expect(body.session).toBeUndefined();
+    const body = JSON.parse((await readFile(out, 'utf8')).trim()) as { payload: { data: string[][] }; session?: Record<string, unknown> };
+    // A removal is one session too; stdin has no line count, so no estimated_num_total.
+    expect(body.session).toEqual({ session_id: expect.any(Number), batch_seq: 1, last_batch_flag: true });
     expect(body.payload.data).toEqual([
       ['f1904cf1a9d73a55fa5de0ac823c4403ded71afd4c3248d00bdcd0866552bb79', sha256Hex('16505551234')],
       ['ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976', ''],

@@ -126,13 +126,36 @@ describe('uploadRows: batches and the session', () => {
     expect(calls.map((c) => c.request.body.session)).toEqual([{ session_id: 4242, batch_seq: 1, last_batch_flag: true }]);
   });
 
-  it('remove sends payload only (no session) through DELETE', async () => {
+  it('remove sends its batches in one session through DELETE, the last flagged', async () => {
     const { transport, calls } = fakeTransport();
-    await uploadRows(rowSourceFromArrays(['email'], emails(12_000)), options(transport, { operation: 'remove' }));
+    await uploadRows(rowSourceFromArrays(['email'], emails(12_000)), options(transport, { operation: 'remove', estimatedTotal: 12_000 }));
     expect(calls.map((c) => [c.request.operation, c.request.body.session])).toEqual([
-      ['remove', undefined],
-      ['remove', undefined],
+      ['remove', { session_id: 4242, batch_seq: 1, last_batch_flag: false, estimated_num_total: 12_000 }],
+      ['remove', { session_id: 4242, batch_seq: 2, last_batch_flag: true, estimated_num_total: 12_000 }],
     ]);
+    expect(calls[1]!.ackedBefore).toEqual([1]);
+  });
+
+  it('remove retries a batch with the same batch_seq, so the server can drop the duplicate', async () => {
+    const { transport, calls } = fakeTransport((seq, attempt) =>
+      seq === 1 && attempt === 1 ? GraphApiError.network(new TypeError('fetch failed'), 'DELETE', '/v21.0/1/users') : undefined,
+    );
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(3)), options(transport, { operation: 'remove' }));
+    expect(calls.map((c) => c.request.body.session)).toEqual([
+      { session_id: 4242, batch_seq: 1, last_batch_flag: true },
+      { session_id: 4242, batch_seq: 1, last_batch_flag: true },
+    ]);
+    expect(calls[1]!.request.body).toEqual(calls[0]!.request.body);
+    expect(result.retries).toBe(1);
+  });
+
+  it('withSession: false sends the payload alone (programmatic opt-out), but never for replace', async () => {
+    const { transport, calls } = fakeTransport();
+    await uploadRows(rowSourceFromArrays(['email'], emails(3)), options(transport, { operation: 'remove', withSession: false }));
+    expect(calls.map((c) => c.request.body.session)).toEqual([undefined]);
+    await expect(
+      uploadRows(rowSourceFromArrays(['email'], emails(3)), options(transport, { operation: 'replace', withSession: false })),
+    ).rejects.toThrow('replace needs a session');
   });
 
   it('replace sends batch 1 alone and waits for it before any other batch', async () => {
