@@ -124,7 +124,13 @@ async function seedOrReuse(dir: string, people: number, log: (s: string) => void
   const h = crypto.createHash('sha256');
   const migrations = path.join(ROOT, 'src', 'storage', 'migrations');
   for (const f of fs.readdirSync(migrations).sort()) h.update(fs.readFileSync(path.join(migrations, f)));
-  for (const f of ['src/audiences/person-keys.ts', 'src/audiences/normalize.ts', 'src/storage/audiences-seed.ts', 'src/fixtures/demo.json']) h.update(fs.readFileSync(path.join(ROOT, f)));
+  // The rules themselves live in src/client/normalize/ (the server uses the uploader's).
+  const rules = path.join(ROOT, 'src', 'client', 'normalize');
+  const sources = [
+    'src/audiences/person-keys.ts', 'src/audiences/normalize.ts', 'src/storage/audiences-seed.ts', 'src/fixtures/demo.json',
+    ...fs.readdirSync(rules).sort().map((f) => path.join('src', 'client', 'normalize', f)),
+  ];
+  for (const f of sources) h.update(fs.readFileSync(path.join(ROOT, f)));
   const cached = path.join(cacheDir, `people-${people}-${h.digest('hex').slice(0, 16)}.sqlite`);
   const target = path.join(dir, 'localgraph.sqlite');
   if (!fs.existsSync(cached)) {
