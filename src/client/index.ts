@@ -35,8 +35,10 @@ export { CsvParser, CsvSyntaxError } from './input/csv-parser.js';
 export { openRowSource, openTextSource, rowSourceFromArrays, InputError } from './input/row-source.js';
 export type { InputFormat, RowSource, SourceRow } from './input/row-source.js';
 
-export { uploadRows, UploadFailedError, ResumeRefusedError, MAX_BATCH_SIZE } from './upload/uploader.js';
-export type { RowProblem, UploadOptions, UploadProgress, UploadResult, UploadRetryEvent } from './upload/uploader.js';
+export {
+  uploadRows, UploadFailedError, ResumeRefusedError, SessionEndedError, MAX_BATCH_SIZE, SESSION_WINDOW_MS, SESSION_RESUME_LIMIT_MS,
+} from './upload/uploader.js';
+export type { RowProblem, SessionChange, UploadOptions, UploadProgress, UploadResult, UploadRetryEvent } from './upload/uploader.js';
 export { graphTransport, dryRunTransport } from './upload/transport.js';
 export type { AudienceBatchRequest, AudienceTransport, UploadOperation } from './upload/transport.js';
 export { fileStateStore, memoryStateStore, stateFilePath } from './upload/upload-state.js';

@@ -25,7 +25,7 @@ import { dryRunTransport, graphTransport } from '../upload/transport.js';
 import type { AudienceTransport, UploadOperation } from '../upload/transport.js';
 import { fileStateStore, stateFilePath } from '../upload/upload-state.js';
 import type { UploadStateStore } from '../upload/upload-state.js';
-import { MAX_BATCH_SIZE, UploadFailedError, uploadRows } from '../upload/uploader.js';
+import { MAX_BATCH_SIZE, SessionEndedError, UploadFailedError, uploadRows } from '../upload/uploader.js';
 import type { UploadResult } from '../upload/uploader.js';
 import { readSettings, UsageError } from './audience-settings.js';
 import type { AudienceCommandOptions, Settings } from './audience-settings.js';
@@ -170,6 +170,10 @@ export async function runAudienceCommand(
         signal: abort.signal,
         ...(io.sleep !== undefined && { sleep: io.sleep }),
         onProgress: (p) => reporter?.update(p),
+        onNotice: (message) => {
+          if (reporter !== undefined) reporter.note(`note: ${message}`);
+          else err(`note: ${message}`);
+        },
         onRetry: (e) => {
           const why = e.error.kind === 'graph' ? `code ${e.error.code}` : e.error.kind === 'network' ? 'network error' : `HTTP ${e.error.status}`;
           const wait = e.throttled ? `rate limited; every batch waits ${formatDuration(e.delayMs / 1000)}` : `retrying in ${formatDuration(e.delayMs / 1000)}`;
@@ -192,8 +196,11 @@ export async function runAudienceCommand(
     if (error instanceof UploadFailedError) {
       io.stdout.write(`${formatSummary(error.result, { dryRun: settings.dryRun !== undefined, failed: true })}\n`);
       err(`localgraph audience ${commandName(operation)}: ${explainError(error.cause, context)}`);
-      if (error.result.batchesSent > 0 && settings.dryRun === undefined && settings.file !== '-') {
-        err(`${error.result.batchesSent} batch(es) were acknowledged and recorded in ${stateFilePath(settings.file)}; add --resume to continue from there.`);
+      // A replace whose session ended cannot be resumed; the error says to start it again.
+      const resumable = !(error.cause instanceof SessionEndedError && operation === 'replace');
+      if (resumable && error.result.batchesSent > 0 && settings.dryRun === undefined && settings.file !== '-') {
+        const how = error.cause instanceof SessionEndedError ? 'add --resume to send the rest in a new session' : 'add --resume to continue from there';
+        err(`${error.result.batchesSent} batch(es) were acknowledged and recorded in ${stateFilePath(settings.file)}; ${how}.`);
       }
       return EXIT_FAILED;
     }

@@ -24,6 +24,14 @@ export function formatSummary(result: UploadResult, options: { dryRun: boolean; 
   }
   const seconds = result.durationMs / 1000;
   const rate = seconds > 0 ? ` (${fmt(Math.round((result.rowsRead - result.rowsSkipped) / seconds))} rows/s)` : '';
+  const change = result.sessionChange;
+  if (change !== undefined) {
+    const why = change.reason === 'ended' ? 'Graph had ended it' : `it began ${change.ageMinutes} minutes earlier (Graph's window is 90)`;
+    lines.push(`  new session           ${result.sessionId ?? ''} (session ${change.previousSessionId} could not be continued: ${why})`);
+  }
+  if (result.earlierSessionIds.length > 0) {
+    lines.push(`  earlier sessions      ${result.earlierSessionIds.join(', ')} (their acknowledged batches stay applied)`);
+  }
   lines.push(`  schema                ${result.schema.join(', ')}`);
   lines.push(`  rows read             ${fmt(result.rowsRead)}`);
   if (result.rowsSkipped > 0) lines.push(`  skipped (resumed)     ${fmt(result.rowsSkipped)} already acknowledged`);

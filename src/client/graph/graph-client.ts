@@ -62,6 +62,8 @@ export interface RequestOptions {
   /** This write may be repeated safely (e.g. an upload batch with a fixed batch_seq). */
   readonly idempotent?: boolean | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Extra query-string parameters, for any method (e.g. `debug=warning` next to a JSON body). */
+  readonly query?: Params | undefined;
 }
 
 export interface GraphResponse<T> {
@@ -127,7 +129,7 @@ export class GraphClient {
     options: RequestOptions = {},
   ): Promise<GraphResponse<T>> {
     const policy = options.retry ?? this.#retry;
-    const send = (): Promise<GraphResponse<T>> => this.#send<T>(method, path, params, options.signal);
+    const send = (): Promise<GraphResponse<T>> => this.#send<T>(method, path, params, options.signal, options.query);
     if (policy === false) return send();
     const mayRepeat = method === 'GET' || options.idempotent === true || this.#retryWrites;
     return withRetry(
@@ -251,8 +253,9 @@ export class GraphClient {
 
   // ── Transport ─────────────────────────────────────────────────────────────
 
-  async #send<T>(method: HttpMethod, path: string, params: Params, signal?: AbortSignal): Promise<GraphResponse<T>> {
+  async #send<T>(method: HttpMethod, path: string, params: Params, signal?: AbortSignal, query?: Params): Promise<GraphResponse<T>> {
     const url = this.#url(path);
+    if (query !== undefined) appendQuery(url, query);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.#userAgent };
     const auth: Record<string, string> = {};
     if (this.#token !== undefined) {

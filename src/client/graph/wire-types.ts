@@ -163,6 +163,14 @@ export interface AudienceUsersResponse {
   readonly num_invalid_entries: number;
   /** Key = the offending row as compact JSON, value = reason. A JSON array of strings is also possible. */
   readonly invalid_entry_samples?: Readonly<Record<string, string>> | readonly string[];
+  /** Present when the request asked for `debug=…`: e.g. localgraph's warning that a batch was discarded. */
+  readonly __debug__?: { readonly messages?: readonly GraphDebugMessage[] };
+}
+
+export interface GraphDebugMessage {
+  readonly type?: string;
+  readonly message?: string;
+  readonly link?: string;
 }
 
 export interface SuccessResponse {

@@ -34,7 +34,9 @@ export interface AudienceTransport {
 
 export function graphTransport(client: GraphClient): AudienceTransport {
   const send = ({ operation, audienceId, body }: AudienceBatchRequest | EncodedAudienceBatchRequest): Promise<AudienceUsersResponse> => {
-    const options = { retry: false } as const;
+    // debug=warning: Graph then reports in `__debug__` what it did not do (localgraph: a batch
+    // discarded because its session ended, or a repeated batch_seq), which the uploader checks.
+    const options = { retry: false, query: { debug: 'warning' } } as const;
     switch (operation) {
       case 'add': return client.addUsers(audienceId, body.payload, body.session, options);
       case 'remove': return client.removeUsers(audienceId, body.payload, body.session, options);

@@ -18,8 +18,30 @@ export interface UploadState {
   readonly acked: readonly AckedBatch[];
   /** True once the last batch (last_batch_flag) was acknowledged. */
   readonly completed: boolean;
+  /** When this upload began (the first session's start, as far as the client knows). */
   readonly startedAt: string;
   readonly updatedAt: string;
+  /**
+   * When the current session (`sessionId`) began. Graph ends a session 90 minutes after its first
+   * batch and discards later batches, so a resume checks it. Absent in older files: `startedAt`.
+   */
+  readonly sessionStartedAt?: string | undefined;
+  /**
+   * Batches (by `seq`, their place in the file) acknowledged in earlier sessions of this upload. The
+   * current session numbers the other batches from 1 in file order (`batch_seq` = seq minus the
+   * earlier batches before it).
+   */
+  readonly earlierSessionBatches?: readonly number[] | undefined;
+  /** Ids of the earlier sessions, oldest first. */
+  readonly earlierSessionIds?: readonly number[] | undefined;
+  /** The highest `num_received` Graph reported for the current session. */
+  readonly sessionReceived?: number | undefined;
+  /** Graph was seen counting `num_received` across the session (not per request). */
+  readonly cumulativeCounts?: boolean | undefined;
+  /** Set when Graph discarded a batch of the current session: it has ended, a resume starts a new one. */
+  readonly sessionEnded?: string | undefined;
+  /** Batches that were in flight at once, so a resume knows which may have reached Graph unacknowledged. */
+  readonly concurrency?: number | undefined;
 }
 
 export interface UploadStateStore {

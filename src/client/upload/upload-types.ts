@@ -53,6 +53,8 @@ export interface UploadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((progress: UploadProgress) => void) | undefined;
   readonly onRetry?: ((event: UploadRetryEvent) => void) | undefined;
+  /** Things a person should know as they happen, e.g. that a resume continues in a new session. */
+  readonly onNotice?: ((message: string) => void) | undefined;
 }
 
 export interface UploadProgress {
@@ -103,6 +105,10 @@ export interface UploadResult {
   readonly serverInvalidSamples: readonly RowProblem[];
   /** The state file said this upload had already finished; nothing was sent. */
   readonly alreadyCompleted: boolean;
+  /** Sessions of this upload before `sessionId` (a resume after the 90-minute window), oldest first. */
+  readonly earlierSessionIds: readonly number[];
+  /** Set when this run continued in a new session, and why. */
+  readonly sessionChange?: SessionChange | undefined;
   readonly durationMs: number;
 }
 
@@ -121,4 +127,29 @@ export class UploadFailedError extends Error {
 
 export class ResumeRefusedError extends Error {
   override readonly name = 'ResumeRefusedError';
+}
+
+export interface SessionChange {
+  readonly previousSessionId: number;
+  /** `expired`: older than the resume limit; `ended`: Graph discarded a batch of it. */
+  readonly reason: 'expired' | 'ended';
+  /** Minutes since the previous session began. */
+  readonly ageMinutes: number;
+}
+
+/**
+ * Graph answered 200 but did not apply the batch: its session had ended (90 minutes after the
+ * first batch, or after `last_batch_flag`). The upload stops rather than report rows as received.
+ */
+export class SessionEndedError extends Error {
+  override readonly name = 'SessionEndedError';
+  constructor(
+    message: string,
+    readonly sessionId: number,
+    readonly batchSeq: number,
+    /** How it was detected: Graph's `__debug__` warning, or `num_received` that did not grow. */
+    readonly evidence: 'debug-warning' | 'count',
+  ) {
+    super(message);
+  }
 }

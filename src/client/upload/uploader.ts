@@ -12,7 +12,13 @@
  *   acknowledged before any other (and a retry of batch 1 is harmless then);
  * - a failed batch is retried with the same body, hence the same `batch_seq`;
  * - every acknowledged batch is recorded (row range only) so `--resume` can
- *   skip it.
+ *   skip it;
+ * - Graph ends a session 90 minutes after its first batch and discards later
+ *   batches with a 200 answer: a resume of an add/remove whose session is older
+ *   than 85 minutes continues in a new session (the remaining batches numbered
+ *   from 1), a resume of such a replace is refused (Graph has already replaced
+ *   the audience with what it got), and a batch the server reports as discarded
+ *   (a `__debug__` warning, or `num_received` that did not grow) stops the upload.
  * Normalising and hashing run on this thread for stdin and small files
  * (docs/decisions/client-04-uploader-hashes-on-main-thread.md); CSV files
  * above 1 MB are parsed, normalised and hashed on two worker threads
@@ -35,17 +41,33 @@ import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { AckedBatch, Batch } from './batch-assembler.js';
 import { randomSessionId } from './session-id.js';
 import type { UploadState } from './upload-state.js';
-import { ResumeRefusedError, UploadFailedError } from './upload-types.js';
-import type { RowProblem, UploadOptions, UploadResult } from './upload-types.js';
+import { ResumeRefusedError, SessionEndedError, UploadFailedError } from './upload-types.js';
+import type { RowProblem, SessionChange, UploadOptions, UploadResult } from './upload-types.js';
 
-export { ResumeRefusedError, UploadFailedError } from './upload-types.js';
-export type { RowProblem, UploadOptions, UploadProgress, UploadResult, UploadRetryEvent } from './upload-types.js';
+export { ResumeRefusedError, SessionEndedError, UploadFailedError } from './upload-types.js';
+export type { RowProblem, SessionChange, UploadOptions, UploadProgress, UploadResult, UploadRetryEvent } from './upload-types.js';
+
+/** What the uploader knew when it sent a batch. */
+interface SentBatch {
+  /** The session's num_received as last seen. */
+  readonly receivedBefore: number;
+  /** 1 for the first batch dispatched in this run, 2 for the next… */
+  readonly order: number;
+  readonly isLast: boolean;
+}
 
 /** Meta: "only a maximum of 10000 at a time". */
 export const MAX_BATCH_SIZE = 10_000;
 /** CSV files larger than this are hashed on worker threads (`workers: 'auto'`). */
 export const WORKER_THRESHOLD_BYTES = 1 << 20;
 const MAX_SAMPLES = 100;
+/** "we automatically terminate the session 90 minutes after we receive your first batch" (spec §4.1). */
+export const SESSION_WINDOW_MS = 90 * 60_000;
+/**
+ * A resume continues a session only when it began less than this long ago: the margin leaves
+ * time to re-read the file and send the remaining batches before Graph's window closes.
+ */
+export const SESSION_RESUME_LIMIT_MS = 85 * 60_000;
 
 export async function uploadRows(source: RowSource, options: UploadOptions): Promise<UploadResult> {
   return new Upload(source, options).run();
@@ -65,7 +87,23 @@ class Upload {
   #mapping!: NonNullable<UploadOptions['mapping']>;
   #state: UploadState | undefined;
   #sessionId: number | undefined;
+  /** When the current session began (ms). */
+  #sessionStarted: number;
+  /** Batches (file seq) acknowledged in earlier sessions; `batch_seq` skips them. */
+  #earlierBatches: number[] = [];
+  #earlierSessionIds: number[] = [];
+  #sessionChange: SessionChange | undefined;
+  /** Highest num_received of the current session, and whether Graph counts across the session. */
+  #sessionReceived = 0;
+  #cumulativeCounts = false;
+  /** Batches (file seq) that may already have reached Graph unacknowledged: a repeat is no loss. */
+  readonly #maybeRepeated = new Set<number>();
+  /** Resumed in the same session: batches up to this seq may have been sent by the interrupted run. */
+  #maybeSentThrough = 0;
   #acked: AckedBatch[] = [];
+  /** Batches dispatched so far (their order), and answers not yet known to have been applied. */
+  #dispatched = 0;
+  readonly #unconfirmed: Array<{ batch: Batch; response: AudienceUsersResponse; answeredAfter: number }> = [];
   #pausedUntil = 0;
   #failure: { error: unknown; seq: number | undefined } | undefined;
   readonly #inFlight = new Map<number, Promise<void>>();
@@ -101,6 +139,7 @@ class Upload {
     this.#withSession = options.withSession ?? true;
     if (options.operation === 'replace' && !this.#withSession) throw new RangeError('replace needs a session');
     this.#started = this.#now();
+    this.#sessionStarted = this.#started;
   }
 
   async run(): Promise<UploadResult> {
@@ -127,6 +166,9 @@ class Upload {
       await this.#drain();
       this.#throwIfFailed();
     }
+    // Possible repeats that no later batch confirmed (the last batch itself, resent after a lost
+    // answer): Graph had them before, nothing says otherwise.
+    for (const u of this.#unconfirmed.splice(0)) this.#record(u.batch, u.response);
     if (this.#state !== undefined && last !== undefined) await this.#saveState({ completed: true });
     return this.#result(false);
   }
@@ -231,10 +273,11 @@ class Upload {
       await this.#firstBatchAcked;
       if (this.#failure !== undefined) return;
     }
+    const sent = { receivedBefore: this.#sessionReceived, order: ++this.#dispatched, isLast };
     const sending = this.#send(batch, isLast)
-      .then((response) => this.#acknowledge(batch, response))
+      .then((response) => this.#acknowledge(batch, response, sent))
       .catch((error: unknown) => {
-        this.#failure ??= { error, seq: batch.seq };
+        this.#failure ??= { error, seq: this.#batchSeq(batch.seq) };
         this.#markFirstBatchAcked(); // release waiters; they check #failure
       });
     const tracked = sending.finally(() => this.#inFlight.delete(batch.seq));
@@ -260,8 +303,11 @@ class Upload {
       } catch (error) {
         const next = retryDelay(error, attempt, this.#o.retry ?? {}, this.#random);
         if (next === undefined || !(error instanceof GraphApiError)) throw error;
+        // No Graph answer (network, an HTML 5xx page): the batch may have been applied, so the
+        // retry may be answered as a repeat, counts unchanged.
+        if (error.kind !== 'graph') this.#maybeRepeated.add(batch.seq);
         this.#retries++;
-        this.#o.onRetry?.({ batchSeq: batch.seq, attempt, delayMs: next.delayMs, throttled: next.throttled, error });
+        this.#o.onRetry?.({ batchSeq: this.#batchSeq(batch.seq), attempt, delayMs: next.delayMs, throttled: next.throttled, error });
         if (next.throttled) {
           // A throttle applies to the ad account, not this batch: hold every batch until it lifts.
           this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + next.delayMs);
@@ -274,15 +320,64 @@ class Upload {
 
   #session(batch: Batch, isLast: boolean): AudienceUploadSession | undefined {
     if (!this.#withSession || this.#sessionId === undefined) return undefined;
+    const estimate = this.#estimatedTotal();
     return {
       session_id: this.#sessionId,
-      batch_seq: batch.seq,
+      batch_seq: this.#batchSeq(batch.seq),
       last_batch_flag: isLast,
-      ...(this.#o.estimatedTotal !== undefined && { estimated_num_total: this.#o.estimatedTotal }),
+      ...(estimate !== undefined && { estimated_num_total: estimate }),
     };
   }
 
-  async #acknowledge(batch: Batch, response: AudienceUsersResponse): Promise<void> {
+  /** The batch's number in the current session: its place in the file, less earlier sessions' batches. */
+  #batchSeq(seq: number): number {
+    let before = 0;
+    for (const earlier of this.#earlierBatches) if (earlier < seq) before++;
+    return seq - before;
+  }
+
+  /** `estimated_num_total` of the current session: the file's estimate less what earlier sessions took. */
+  #estimatedTotal(): number | undefined {
+    const total = this.#o.estimatedTotal;
+    if (total === undefined || this.#earlierBatches.length === 0) return total;
+    const earlier = new Set(this.#earlierBatches);
+    const taken = this.#acked.reduce((sum, b) => sum + (earlier.has(b.seq) ? b.rows : 0), 0);
+    const rest = total - taken;
+    return rest > 0 ? rest : undefined;
+  }
+
+  async #acknowledge(batch: Batch, response: AudienceUsersResponse, sent: SentBatch): Promise<void> {
+    const verdict = this.#verdict(batch, response, sent);
+    if (verdict instanceof SessionEndedError) {
+      this.#failure ??= { error: verdict, seq: this.#batchSeq(batch.seq) };
+      this.#markFirstBatchAcked(); // release waiters; they check #failure
+      // Unconfirmed repeats stay unrecorded too: a resume sends them again, in a new session.
+      this.#unconfirmed.length = 0;
+      if (this.#state !== undefined) await this.#saveState({ sessionEnded: verdict.message });
+      return;
+    }
+    if (batch.seq === 1) this.#markFirstBatchAcked();
+    if (verdict === 'uncertain') {
+      // A possible repeat with the count unchanged: applied if the session is still open. A batch
+      // sent after this answer and counted proves it was (sessions end, they never reopen).
+      this.#unconfirmed.push({ batch, response, answeredAfter: this.#dispatched });
+      this.#progress();
+      return;
+    }
+    for (let i = 0; i < this.#unconfirmed.length; ) {
+      const u = this.#unconfirmed[i]!;
+      if (u.answeredAfter < sent.order) {
+        this.#unconfirmed.splice(i, 1);
+        this.#record(u.batch, u.response);
+      } else i++;
+    }
+    this.#record(batch, response);
+    if (this.#state !== undefined) await this.#saveState({});
+    this.#progress();
+  }
+
+  /** Counts an applied batch and adds it to the acknowledged ones (saved by the caller). */
+  #record(batch: Batch, response: AudienceUsersResponse): void {
     this.#batchesSent++;
     this.#rowsSent += batch.size;
     const received = Number(response.num_received) || 0;
@@ -296,9 +391,48 @@ class Upload {
       lastRow: batch.rowNumbers[batch.rowNumbers.length - 1] ?? 0,
       rows: batch.size,
     });
-    if (batch.seq === 1) this.#markFirstBatchAcked();
-    if (this.#state !== undefined) await this.#saveState({});
-    this.#progress();
+  }
+
+  /**
+   * Whether Graph answered 200 without applying the batch (session over). Evidence, strongest first:
+   * a `__debug__` warning (localgraph sends one when asked with debug=warning; Meta's wording is not
+   * documented), or a session whose `num_received` is known to be cumulative and did not grow past
+   * what it was when the batch was sent — unless the batch may be a repeat of one already counted.
+   */
+  #verdict(batch: Batch, response: AudienceUsersResponse, sent: SentBatch): SessionEndedError | 'applied' | 'uncertain' {
+    const { receivedBefore, isLast } = sent;
+    if (!this.#withSession || this.#sessionId === undefined) return 'applied';
+    const seq = this.#batchSeq(batch.seq);
+    const where = `batch ${seq} of session ${this.#sessionId}`;
+    const consequence = this.#o.operation === 'replace'
+      ? 'Graph has replaced the audience with the batches it received before; run the replace again from the start (without --resume).'
+      : 'Its rows were not applied; run again with --resume to send the remaining batches in a new session.';
+    const messages = response.__debug__?.messages ?? [];
+    const maybeRepeat = this.#maybeRepeated.has(batch.seq) || batch.seq <= this.#maybeSentThrough;
+    const warning = messages.find((m) => /discard|has ended|not accepted/i.test(m.message ?? ''));
+    // Our last batch, resent after an attempt whose answer was lost, finds the session closed by
+    // that very attempt (its last_batch_flag): it was applied, the repeat is no loss.
+    const closedByItself = warning !== undefined && isLast && maybeRepeat && /last_batch_flag/i.test(warning.message ?? '');
+    if (warning !== undefined && !closedByItself) {
+      return new SessionEndedError(`${where} was discarded by the server: "${warning.message}". ${consequence}`, this.#sessionId, seq, 'debug-warning');
+    }
+    const repeated = messages.some((m) => /already received|not counted again/i.test(m.message ?? ''));
+    const received = Number(response.num_received) || 0;
+    if (received > batch.size) this.#cumulativeCounts = true;
+    const stalled = this.#cumulativeCounts && received <= receivedBefore;
+    if (stalled && maybeRepeat && !repeated && !closedByItself) return 'uncertain';
+    if (stalled && !maybeRepeat && !repeated) {
+      return new SessionEndedError(
+        `${where} was not counted: the server answered 200 but the session's num_received stayed at ${received} ` +
+          `(it was ${receivedBefore} before these ${batch.size} rows), so the session has ended ` +
+          `(Graph discards batches 90 minutes after a session's first batch). ${consequence}`,
+        this.#sessionId,
+        seq,
+        'count',
+      );
+    }
+    this.#sessionReceived = Math.max(this.#sessionReceived, received);
+    return 'applied';
   }
 
   /** Server samples are keyed by the row as sent (JSON); trace each back to its input row number. */
@@ -349,6 +483,12 @@ class Upload {
       this.#state = previous;
       this.#sessionId = previous.sessionId;
       this.#acked = [...previous.acked];
+      this.#earlierBatches = [...(previous.earlierSessionBatches ?? [])];
+      this.#earlierSessionIds = [...(previous.earlierSessionIds ?? [])];
+      this.#sessionStarted = Date.parse(previous.sessionStartedAt ?? previous.startedAt);
+      this.#sessionReceived = previous.sessionReceived ?? 0;
+      this.#cumulativeCounts = previous.cumulativeCounts ?? false;
+      if (!previous.completed && this.#withSession) await this.#checkSessionAge(previous);
       return previous;
     }
     if (this.#o.resume === true && store === undefined) throw new ResumeRefusedError('resume needs a state store');
@@ -366,10 +506,69 @@ class Upload {
         completed: false,
         startedAt: at,
         updatedAt: at,
+        sessionStartedAt: at,
+        concurrency: this.#concurrency,
       };
       await store.save(this.#state);
     }
     return undefined;
+  }
+
+  /**
+   * A resumed session must still be open on Graph's side. Add/remove: past the limit (or after Graph
+   * discarded a batch of it), continue in a new session. Replace: refuse — Graph has already
+   * replaced the audience with what the old session received, and a new replace starts from batch 1.
+   */
+  async #checkSessionAge(state: UploadState): Promise<void> {
+    const age = this.#now() - this.#sessionStarted;
+    const ended = state.sessionEnded !== undefined;
+    const expired = !(age < SESSION_RESUME_LIMIT_MS); // NaN (unreadable date) counts as expired
+    const minutes = Number.isFinite(age) ? Math.floor(age / 60_000) : NaN;
+    const ageText = Number.isFinite(minutes) ? `${minutes} minutes ago` : 'at an unknown time';
+    if (!ended && !expired) {
+      // Same session: batches the interrupted run may have sent without seeing the answer can
+      // come back as repeats (num_received unchanged), which is no loss.
+      const top = Math.max(0, ...state.acked.map((b) => b.seq));
+      this.#maybeSentThrough = top + Math.max(this.#concurrency, state.concurrency ?? 2);
+      return;
+    }
+    const old = state.sessionId;
+    const why = ended
+      ? `Graph ended session ${old} (${state.sessionEnded})`
+      : `session ${old} began ${ageText}, and Graph ends a session 90 minutes after its first batch and discards later batches`;
+    if (this.#o.operation === 'replace') {
+      const endsAt = this.#sessionStarted + SESSION_WINDOW_MS;
+      const wait = !ended && endsAt > this.#now() ? ` after ${new Date(endsAt).toISOString()} (when the old session has ended; until then Graph answers "Audience Update In Progress")` : '';
+      const rows = state.acked.reduce((sum, b) => sum + b.rows, 0);
+      throw new ResumeRefusedError(
+        `cannot resume this replace: ${why}. Graph has replaced the audience with what that session received ` +
+          `(${rows} rows in ${state.acked.length} acknowledged batches) and a replace cannot be continued in another session. ` +
+          `Run the replace again from the start, without --resume${wait}.`,
+      );
+    }
+    this.#earlierSessionIds = [...this.#earlierSessionIds, old];
+    this.#earlierBatches = state.acked.map((b) => b.seq).sort((a, b) => a - b);
+    let next = this.#o.sessionId ?? randomSessionId();
+    while (next === old || this.#earlierSessionIds.includes(next)) next = randomSessionId();
+    this.#sessionId = next;
+    this.#sessionStarted = this.#now();
+    this.#sessionReceived = 0;
+    this.#sessionChange = { previousSessionId: old, reason: ended ? 'ended' : 'expired', ageMinutes: minutes };
+    this.#state = {
+      ...state,
+      sessionId: next,
+      sessionStartedAt: new Date(this.#sessionStarted).toISOString(),
+      earlierSessionBatches: this.#earlierBatches,
+      earlierSessionIds: this.#earlierSessionIds,
+      sessionReceived: 0,
+      sessionEnded: undefined,
+      concurrency: this.#concurrency,
+    };
+    await this.#o.stateStore!.save(this.#state);
+    this.#o.onNotice?.(
+      `${why}; continuing in a new session ${next}, the remaining batches numbered from 1. ` +
+        `The ${state.acked.length} batch(es) acknowledged in session ${old} stay applied.`,
+    );
   }
 
   #resumeProblem(state: UploadState): string | undefined {
@@ -382,12 +581,14 @@ class Upload {
     return undefined;
   }
 
-  async #saveState(change: Partial<Pick<UploadState, 'completed'>>): Promise<void> {
+  async #saveState(change: Partial<Pick<UploadState, 'completed' | 'sessionEnded'>>): Promise<void> {
     if (this.#state === undefined || this.#o.stateStore === undefined) return;
     this.#state = {
       ...this.#state,
       acked: [...this.#acked].sort((a, b) => a.seq - b.seq),
       updatedAt: new Date(this.#now()).toISOString(),
+      sessionReceived: this.#sessionReceived,
+      cumulativeCounts: this.#cumulativeCounts,
       ...change,
     };
     await this.#o.stateStore.save(this.#state);
@@ -426,6 +627,8 @@ class Upload {
       serverInvalid: this.#serverInvalid,
       serverInvalidSamples: this.#serverSamples,
       alreadyCompleted,
+      earlierSessionIds: this.#earlierSessionIds,
+      sessionChange: this.#sessionChange,
       durationMs: this.#now() - this.#started,
     };
   }

@@ -103,29 +103,146 @@ describe('audience remove against localgraph', () => {
 
     const leavers = join(dir, 'leavers.csv');
     await writeFile(leavers, ['email', 'alice@example.com', 'carol_tester@tfbnw.net'].join('\n'));
-    // The first DELETE reaches the server, which applies it, but its answer is lost on the way back:
-    // the uploader must resend the same batch (same session and batch_seq), not a new one.
-    let lost = 0;
+    // Two batches of one row. The answers to the first attempt of each are lost on the way back,
+    // after the server applied them: the uploader must resend the same batch (same session and
+    // batch_seq), which the server recognises — batch 1 as a repeat, batch 2 (last_batch_flag) as
+    // the batch that closed the session.
+    let deletes = 0;
     const flaky: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
-      if (init?.method === 'DELETE' && lost++ === 0) {
+      if (init?.method === 'DELETE' && ++deletes % 2 === 1) {
         await res.text();
         throw new TypeError('fetch failed: socket hang up');
       }
       return res;
     };
-    const run = await cli('remove', { audience: id, file: leavers }, capture({ fetch: flaky }));
+    const run = await cli('remove', { audience: id, file: leavers, batchSize: '1' }, capture({ fetch: flaky }));
+    expect(run.err).toContain('batch 1: attempt 1 failed (network error)');
+    expect(run.err).toContain('batch 2: attempt 1 failed (network error)');
+    expect(run.err).not.toMatch(/discarded|not counted/);
     expect(run.code).toBe(0);
-    expect(lost).toBe(2); // the lost answer and the retry
-    expect(run.out).toContain('retries               1');
+    expect(deletes).toBe(4);
+    expect(run.out).toContain('retries               2');
     const sessionId = sessionOf(run.out);
 
     const control = await settledAudience(id);
     expect(control.members).toBe(1);
     const removal = (await graphSessions(id)).find((x) => x.session_id === sessionId);
-    // Two rows sent twice, counted once: the server recognised the retry as batch 1 again.
+    // Two rows, each sent twice, counted once.
     expect(removal).toMatchObject({ num_received: '2', stage: 'finished' });
     expect(run.out).toContain('server received       2');
-    expect(control.sessions.find((x: any) => x.session_id === sessionId)).toMatchObject({ batch_seqs: [1] }); // any: control JSON
+    expect(control.sessions.find((x: any) => x.session_id === sessionId)).toMatchObject({ batch_seqs: [1, 2] }); // any: control JSON
+  });
+});
+
+/** A fetch that answers the `n`th membership write with a permanent Graph error, without sending it. */
+function failingWrite(n: number): typeof fetch {
+  let writes = 0;
+  return async (input, init) => {
+    if (init?.method !== 'GET' && ++writes === n) {
+      return new Response(JSON.stringify({ error: { message: 'Permissions error', type: 'OAuthException', code: 200, fbtrace_id: 'Test' } }), {
+        status: 400,
+        headers: { 'content-type': 'application/json' },
+      });
+    }
+    return fetch(input, init);
+  };
+}
+
+const advanceServerClock = (seconds: number) =>
+  s.admin('/_localgraph/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: seconds }) });
+
+/** Makes the state file say its session began `minutes` ago (the run was interrupted that long ago). */
+async function ageState(file: string, minutes: number): Promise<Record<string, unknown>> {
+  const path = `${file}.localgraph-upload.json`;
+  const state = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  const then = new Date(Date.now() - minutes * 60_000).toISOString();
+  await writeFile(path, JSON.stringify({ ...state, startedAt: then, sessionStartedAt: then }));
+  return state;
+}
+
+async function readState(file: string): Promise<Record<string, any>> { // any: state JSON
+  return JSON.parse(await readFile(`${file}.localgraph-upload.json`, 'utf8')) as Record<string, any>;
+}
+
+describe('--resume after the session window against localgraph', () => {
+  it('continues an interrupted upload in a new session when the old one began more than 85 minutes ago', async () => {
+    const id = await createAudience();
+    const file = join(dir, 'late-resume.csv');
+    await writeFile(file, PEOPLE_CSV);
+    const first = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1' }, capture({ fetch: failingWrite(3) }));
+    expect(first.code).toBe(1);
+    const old = await readState(file);
+    expect(old.acked).toHaveLength(2);
+
+    // The next morning: the session's 90 minutes are over on the server, and the client knows its age.
+    await advanceServerClock(91 * 60);
+    await ageState(file, 91);
+    const resumed = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1', resume: true });
+    expect(resumed.err).toMatch(new RegExp(`note: session ${old.sessionId} began 91 minutes ago, and Graph ends a session 90 minutes after its first batch and discards later batches; continuing in a new session (\\d+), the remaining batches numbered from 1`));
+    expect(resumed.code).toBe(0);
+    const newSession = sessionOf(resumed.out);
+    expect(newSession).not.toBe(String(old.sessionId));
+    expect(resumed.out).toContain(`new session           ${newSession} (session ${old.sessionId} could not be continued`);
+    expect(resumed.out).toContain('sent and acknowledged 2 rows in 2 batches');
+    expect(resumed.out).toContain('server received       2');
+
+    // Every row of the file reached the audience: Alice, Bob and Carol matched, the stranger not.
+    const control = await settledAudience(id);
+    expect(control).toMatchObject({ members: 3, rows: 4 });
+    const views = await graphSessions(id);
+    expect(views.find((v) => v.session_id === String(old.sessionId))).toMatchObject({ num_received: '2' });
+    expect(views.find((v) => v.session_id === newSession)).toMatchObject({ num_received: '2', stage: 'finished' });
+    expect(control.sessions.find((x: any) => x.session_id === newSession).batch_seqs).toEqual([1, 2]); // any: control JSON
+  });
+
+  it('stops with a clear message when the server discards a batch, and a second --resume finishes in a new session', async () => {
+    const id = await createAudience();
+    const file = join(dir, 'discarded.csv');
+    await writeFile(file, PEOPLE_CSV);
+    expect((await cli('add', { audience: id, file, batchSize: '1', concurrency: '1' }, capture({ fetch: failingWrite(3) }))).code).toBe(1);
+    // The server's window closes, but the state file still looks fresh (a clock the client cannot see).
+    await advanceServerClock(91 * 60);
+    const stalled = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1', resume: true });
+    expect(stalled.code).toBe(1);
+    expect(stalled.out).toContain('Stopped before finishing');
+    expect(stalled.err).toMatch(/batch 3 of session \d+ was discarded by the server: "Session \d+ has ended \(90 minutes after its first batch\); this batch was discarded\."\. Its rows were not applied; run again with --resume to send the remaining batches in a new session\./);
+    expect((await readState(file)).sessionEnded).toBeDefined();
+    expect((await settledAudience(id)).rows).toBe(2);
+
+    const finished = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1', resume: true });
+    expect(finished.err).toMatch(/note: Graph ended session \d+ \(batch 3 of session \d+ was discarded/);
+    expect(finished.code).toBe(0);
+    expect(await settledAudience(id)).toMatchObject({ members: 3, rows: 4 });
+  });
+
+  it('refuses to resume a replace whose session timed out, and a fresh replace leaves exactly the file', async () => {
+    const id = await createAudience();
+    const before = join(dir, 'replace-before.csv');
+    await writeFile(before, PEOPLE_CSV);
+    expect((await cli('add', { audience: id, file: before })).code).toBe(0);
+    expect((await settledAudience(id)).members).toBe(3);
+
+    const file = join(dir, 'replace.csv');
+    await writeFile(file, ['email', 'bob@example.com', 'nobody@example.org', 'carol_tester@tfbnw.net'].join('\n'));
+    expect((await cli('replace', { audience: id, file, batchSize: '1', concurrency: '1' }, capture({ fetch: failingWrite(3) }))).code).toBe(1);
+    await advanceServerClock(91 * 60);
+    await ageState(file, 91);
+    let writes = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (init?.method !== 'GET') writes++;
+      return fetch(input, init);
+    };
+    const refused = await cli('replace', { audience: id, file, batchSize: '1', concurrency: '1', resume: true }, capture({ fetch: counting }));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/localgraph audience replace: cannot resume this replace: session \d+ began 91 minutes ago, .*Graph has replaced the audience with what that session received \(2 rows in 2 acknowledged batches\).* Run the replace again from the start, without --resume\.$/m);
+    expect(writes).toBe(0);
+    // What Graph did meanwhile: the timed-out replace left the two rows it got (Bob and the stranger).
+    expect(await settledAudience(id)).toMatchObject({ members: 1, rows: 2 });
+
+    const again = await cli('replace', { audience: id, file, batchSize: '1', concurrency: '1' });
+    expect(again.code).toBe(0);
+    const m = await matches(id);
+    expect(m.map((r) => r.matched?.person ?? null).sort()).toEqual(['bob', 'carol', null]);
   });
 });

@@ -6,7 +6,7 @@ import { rowSourceFromArrays } from '../../../src/client/input/row-source.js';
 import { sha256Hex } from '../../../src/client/normalize/hash.js';
 import type { AudienceBatchRequest, AudienceTransport } from '../../../src/client/upload/transport.js';
 import { memoryStateStore } from '../../../src/client/upload/upload-state.js';
-import { ResumeRefusedError, UploadFailedError, uploadRows } from '../../../src/client/upload/uploader.js';
+import { ResumeRefusedError, SessionEndedError, UploadFailedError, uploadRows } from '../../../src/client/upload/uploader.js';
 import type { UploadOptions } from '../../../src/client/upload/uploader.js';
 
 type Reply = AudienceUsersResponse | GraphApiError;
@@ -319,5 +319,240 @@ describe('uploadRows: reporting', () => {
     expect(result.invalidValueCounts).toEqual({ EMAIL: 1 });
     expect(result.serverInvalid).toBe(1);
     expect(result.serverInvalidSamples).toEqual([{ row: 3, reason: 'empty external ID' }]);
+  });
+});
+
+/**
+ * A fake Graph that keeps sessions as the spec describes them (§4.1): `num_received` counts across
+ * the session, a repeated `batch_seq` is not counted again, and after `last_batch_flag` or 90
+ * minutes from the first batch a batch is answered 200 with the counts unchanged — with a
+ * `__debug__` warning (as localgraph sends one) or, `warnings: false`, without any hint.
+ */
+function sessionGraph(clock: () => number, opts: { warnings?: boolean; fail?: (seq: number, attempt: number) => GraphApiError | undefined } = {}) {
+  const sessions = new Map<number, { started: number; seqs: Set<number>; received: number; closed: boolean }>();
+  const calls: { session: AudienceBatchRequest['body']['session']; rows: number; answer: number }[] = [];
+  const applied: string[] = [];
+  const attempts = new Map<string, number>();
+  const transport: AudienceTransport = {
+    async send(request) {
+      await nextTurn();
+      const session = request.body.session!;
+      const key = `${session.session_id}/${session.batch_seq}`;
+      const attempt = (attempts.get(key) ?? 0) + 1;
+      attempts.set(key, attempt);
+      const s = sessions.get(session.session_id) ?? { started: clock(), seqs: new Set<number>(), received: 0, closed: false };
+      sessions.set(session.session_id, s);
+      let warning: string | undefined;
+      if (s.closed) warning = `Session ${session.session_id} has ended (last_batch_flag); this batch was discarded.`;
+      else if (clock() >= s.started + 90 * 60_000) warning = `Session ${session.session_id} has ended (90 minutes after its first batch); this batch was discarded.`;
+      else if (s.seqs.has(session.batch_seq)) warning = `Batch ${session.batch_seq} of session ${session.session_id} was already received; it was not counted again.`;
+      else {
+        s.seqs.add(session.batch_seq);
+        s.received += request.body.payload.data.length;
+        s.closed = session.last_batch_flag;
+        for (const row of request.body.payload.data) applied.push(String(row[0]));
+      }
+      // An answer lost on the way back, after the batch was applied.
+      const failure = opts.fail?.(session.batch_seq, attempt);
+      if (failure !== undefined) throw failure;
+      calls.push({ session: structuredClone(session), rows: request.body.payload.data.length, answer: s.received });
+      return {
+        audience_id: request.audienceId,
+        session_id: String(session.session_id),
+        num_received: s.received,
+        num_invalid_entries: 0,
+        invalid_entry_samples: {},
+        ...(opts.warnings !== false && warning !== undefined && { __debug__: { messages: [{ type: 'warning', message: warning }] } }),
+      };
+    },
+  };
+  return { transport, calls, applied, sessions };
+}
+
+const MINUTE = 60_000;
+
+describe('uploadRows: sessions that Graph has ended', () => {
+  /** Interrupts an upload of `rows` rows in batches of 10 after `acked` batches, at time `clock.t`. */
+  async function interrupted(operation: UploadOptions['operation'], rows: number, failAt: number, clock: { t: number }) {
+    const store = memoryStateStore();
+    const first = sessionGraph(() => clock.t);
+    const failing: AudienceTransport = {
+      send: (r) =>
+        r.body.session?.batch_seq === failAt
+          ? Promise.reject(graphError(400, { message: 'Permissions error', code: 200 }))
+          : first.transport.send(r),
+    };
+    await expect(
+      uploadRows(
+        rowSourceFromArrays(['email'], emails(rows)),
+        options(failing, { operation, stateStore: store, fingerprint: 'f', concurrency: 1, batchSize: 10, estimatedTotal: rows, now: () => clock.t }),
+      ),
+    ).rejects.toBeInstanceOf(UploadFailedError);
+    return { store, first };
+  }
+
+  it('resumes an add older than 85 minutes in a new session, numbering the remaining batches from 1', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const { store, first } = await interrupted('add', 45, 3, clock);
+    expect(store.current).toMatchObject({ sessionId: 4242, sessionStartedAt: '2026-03-01T10:00:00.000Z', acked: [{ seq: 1 }, { seq: 2 }] });
+
+    clock.t += 91 * MINUTE; // the next morning would do too
+    const notices: string[] = [];
+    const result = await uploadRows(
+      rowSourceFromArrays(['email'], emails(45)),
+      options(first.transport, {
+        stateStore: store, fingerprint: 'f', resume: true, sessionId: 999, batchSize: 10, estimatedTotal: 45, now: () => clock.t,
+        onNotice: (m) => notices.push(m),
+      }),
+    );
+    const resumed = first.calls.filter((c) => c.session?.session_id === 999);
+    expect(resumed.map((c) => c.session)).toEqual([
+      { session_id: 999, batch_seq: 1, last_batch_flag: false, estimated_num_total: 25 },
+      { session_id: 999, batch_seq: 2, last_batch_flag: false, estimated_num_total: 25 },
+      { session_id: 999, batch_seq: 3, last_batch_flag: true, estimated_num_total: 25 },
+    ]);
+    // Every row reached the audience exactly once: 20 in the old session, 25 in the new one.
+    expect(new Set(first.applied).size).toBe(45);
+    expect(first.applied).toHaveLength(45);
+    expect(first.sessions.get(999)?.received).toBe(25);
+    expect(notices).toEqual([expect.stringMatching(/^session 4242 began 91 minutes ago, and Graph ends a session 90 minutes after its first batch .*continuing in a new session 999, the remaining batches numbered from 1\. The 2 batch\(es\) acknowledged in session 4242 stay applied\.$/)]);
+    expect(result).toMatchObject({
+      sessionId: 999, earlierSessionIds: [4242], sessionChange: { previousSessionId: 4242, reason: 'expired', ageMinutes: 91 },
+      rowsSkipped: 20, rowsSent: 25, batchesSent: 3, serverReceived: 25,
+    });
+    expect(store.current).toMatchObject({ sessionId: 999, earlierSessionIds: [4242], earlierSessionBatches: [1, 2], completed: true });
+  });
+
+  it('renumbers around a gap: batches 1 and 3 missing, 2 acknowledged in the old session', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const store = memoryStateStore();
+    const graph = sessionGraph(() => clock.t);
+    const first: AudienceTransport = {
+      send: (r) => (r.body.session?.batch_seq === 1 ? new Promise((_, reject) => setTimeout(() => reject(graphError(400, { message: 'Permissions error', code: 200 })), 30)) : graph.transport.send(r)),
+    };
+    await expect(
+      uploadRows(rowSourceFromArrays(['email'], emails(30)), options(first, { stateStore: store, fingerprint: 'f', batchSize: 10, now: () => clock.t })),
+    ).rejects.toBeInstanceOf(UploadFailedError);
+    expect(store.current?.acked.map((b) => b.seq)).toEqual([2]);
+    clock.t += 2 * 60 * MINUTE;
+    await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(graph.transport, { stateStore: store, fingerprint: 'f', resume: true, sessionId: 77, batchSize: 10, now: () => clock.t }));
+    const resumed = graph.calls.filter((c) => c.session?.session_id === 77);
+    expect(resumed.map((c) => [c.session?.batch_seq, c.session?.last_batch_flag])).toEqual([[1, false], [2, true]]);
+    expect(graph.applied.slice(10)).toEqual([...emails(10, 0), ...emails(10, 20)].map(([e]) => sha256Hex(e!)));
+  });
+
+  it('continues the same session when it began less than 85 minutes ago', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const { store, first } = await interrupted('add', 30, 2, clock);
+    clock.t += 84 * MINUTE;
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(first.transport, { stateStore: store, fingerprint: 'f', resume: true, sessionId: 999, batchSize: 10, now: () => clock.t }));
+    expect(first.calls.slice(1).map((c) => [c.session?.session_id, c.session?.batch_seq])).toEqual([[4242, 2], [4242, 3]]);
+    expect(result).toMatchObject({ sessionId: 4242, earlierSessionIds: [], sessionChange: undefined });
+  });
+
+  it('resumes a remove older than 85 minutes in a new session too', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const { store, first } = await interrupted('remove', 25, 2, clock);
+    clock.t += 86 * MINUTE;
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(25)), options(first.transport, { operation: 'remove', stateStore: store, fingerprint: 'f', resume: true, batchSize: 10, now: () => clock.t }));
+    expect(result.sessionId).not.toBe(4242);
+    expect(first.calls.slice(1).map((c) => [c.session?.session_id, c.session?.batch_seq, c.session?.last_batch_flag])).toEqual([
+      [result.sessionId, 1, false],
+      [result.sessionId, 2, true],
+    ]);
+  });
+
+  it('refuses to resume a replace older than 85 minutes, and says to run it again from the start', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const { store, first } = await interrupted('replace', 30, 3, clock);
+    const sent = first.calls.length;
+    clock.t += 87 * MINUTE;
+    const error = await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(first.transport, { operation: 'replace', stateStore: store, fingerprint: 'f', resume: true, batchSize: 10, now: () => clock.t })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResumeRefusedError);
+    expect((error as Error).message).toBe(
+      'cannot resume this replace: session 4242 began 87 minutes ago, and Graph ends a session 90 minutes after its first batch and discards later batches. ' +
+        'Graph has replaced the audience with what that session received (20 rows in 2 acknowledged batches) and a replace cannot be continued in another session. ' +
+        'Run the replace again from the start, without --resume after 2026-03-01T11:30:00.000Z (when the old session has ended; until then Graph answers "Audience Update In Progress").',
+    );
+    expect(first.calls).toHaveLength(sent);
+    // Within the window, a replace resumes in its session as before.
+    const fresh = await interrupted('replace', 30, 3, clock);
+    clock.t += 10 * MINUTE;
+    await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(fresh.first.transport, { operation: 'replace', stateStore: fresh.store, fingerprint: 'f', resume: true, batchSize: 10, now: () => clock.t }));
+    expect(fresh.first.calls.at(-1)?.session).toEqual({ session_id: 4242, batch_seq: 3, last_batch_flag: true });
+  });
+
+  it('reads a state file without sessionStartedAt (older version) by its startedAt', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const { store, first } = await interrupted('add', 30, 2, clock);
+    const { sessionStartedAt: _dropped, ...older } = store.current!;
+    store.current = older;
+    clock.t += 100 * MINUTE;
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(first.transport, { stateStore: store, fingerprint: 'f', resume: true, batchSize: 10, now: () => clock.t }));
+    expect(result.sessionChange).toMatchObject({ previousSessionId: 4242, reason: 'expired', ageMinutes: 100 });
+  });
+
+  it.each([
+    // Localgraph's warning names the first discarded batch.
+    ['with a __debug__ warning', true, [2], /^batch 2 of session 4242 was discarded by the server: "Session 4242 has ended \(90 minutes after its first batch\); this batch was discarded\."\. Its rows were not applied; run again with --resume/],
+    // Counts alone: batches 2 and 3 may be repeats of batches the interrupted run sent unanswered
+    // (it ran 2 in flight), so their unchanged count proves nothing; batch 4's does.
+    ['from num_received alone', false, [2, 3, 4], /^batch 4 of session 4242 was not counted: the server answered 200 but the session's num_received stayed at 20 \(it was 20 before these 10 rows\)/],
+  ])('stops when Graph discards a batch (%s), and a resume continues in a new session', async (_, warnings, sentSeqs, message) => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const store = memoryStateStore();
+    // The first run's session is already 20 rows old and past its window on the server's side,
+    // though the state file says it began a minute ago (e.g. another machine's clock).
+    const graph = sessionGraph(() => clock.t, { warnings });
+    graph.sessions.set(4242, { started: clock.t - 91 * MINUTE, seqs: new Set([1]), received: 20, closed: false });
+    store.current = {
+      version: 1, operation: 'add', audienceId: '23850000000000001', sessionId: 4242, fingerprint: 'f', batchSize: 10,
+      acked: [{ seq: 1, firstRow: 1, lastRow: 10, rows: 10 }], completed: false,
+      startedAt: new Date(clock.t - MINUTE).toISOString(), updatedAt: new Date(clock.t).toISOString(),
+      sessionReceived: 20, cumulativeCounts: true,
+    };
+    const error = await uploadRows(rowSourceFromArrays(['email'], emails(40)), options(graph.transport, { stateStore: store, fingerprint: 'f', resume: true, batchSize: 10, concurrency: 1, now: () => clock.t })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadFailedError);
+    const failed = error as UploadFailedError;
+    expect(failed.cause).toBeInstanceOf(SessionEndedError);
+    expect((failed.cause as Error).message).toMatch(message);
+    expect(failed.result).toMatchObject({ rowsSent: 0, batchesSent: 0 });
+    expect(graph.calls.map((c) => c.session?.batch_seq)).toEqual(sentSeqs); // nothing after the discarded batch
+    expect(store.current?.acked.map((b) => b.seq)).toEqual([1]); // discarded (and unconfirmed) batches are not recorded as done
+    expect(store.current?.sessionEnded).toBeDefined();
+
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(40)), options(graph.transport, { stateStore: store, fingerprint: 'f', resume: true, sessionId: 5, batchSize: 10, now: () => clock.t }));
+    expect(result.sessionChange).toMatchObject({ previousSessionId: 4242, reason: 'ended' });
+    expect(graph.calls.slice(sentSeqs.length).map((c) => [c.session?.session_id, c.session?.batch_seq])).toEqual([[5, 1], [5, 2], [5, 3]]);
+    expect(graph.sessions.get(5)?.received).toBe(30);
+  });
+
+  it('a resent batch answered as a repeat is no failure: after a lost answer, and after an interrupted run', async () => {
+    const clock = { t: Date.parse('2026-03-01T10:00:00Z') };
+    const lost = () => GraphApiError.network(new TypeError('fetch failed'), 'POST', '/x');
+    // Without warnings, only the counts tell: the resent batches 2 (not last) and 3 (last) answer unchanged totals.
+    const graph = sessionGraph(() => clock.t, { warnings: false, fail: (seq, attempt) => (attempt === 1 && seq >= 2 ? lost() : undefined) });
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(30)), options(graph.transport, { batchSize: 10, concurrency: 1, now: () => clock.t }));
+    expect(result).toMatchObject({ retries: 2, batchesSent: 3, serverReceived: 30 });
+
+    // The interrupted run had batch 3 applied but never saw its answer; the resume resends it.
+    const store = memoryStateStore();
+    const again = sessionGraph(() => clock.t, { warnings: false });
+    again.sessions.set(4242, { started: clock.t, seqs: new Set([1, 2, 3]), received: 30, closed: false });
+    store.current = {
+      version: 1, operation: 'add', audienceId: '23850000000000001', sessionId: 4242, fingerprint: 'f', batchSize: 10,
+      acked: [{ seq: 1, firstRow: 1, lastRow: 10, rows: 10 }, { seq: 2, firstRow: 11, lastRow: 20, rows: 10 }], completed: false,
+      startedAt: new Date(clock.t).toISOString(), updatedAt: new Date(clock.t).toISOString(), sessionReceived: 20, cumulativeCounts: true, concurrency: 2,
+    };
+    const resumed = await uploadRows(rowSourceFromArrays(['email'], emails(50)), options(again.transport, { stateStore: store, fingerprint: 'f', resume: true, batchSize: 10, concurrency: 1, now: () => clock.t }));
+    expect(again.calls.map((c) => [c.session?.batch_seq, c.answer])).toEqual([[3, 30], [4, 40], [5, 50]]);
+    expect(resumed.batchesSent).toBe(3);
+  });
+
+  it('never suspects a server that counts per request', async () => {
+    // The plain fake answers num_received = rows of the request, as Graph does without a session.
+    const { transport } = fakeTransport();
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(35)), options(transport, { batchSize: 10 }));
+    expect(result).toMatchObject({ batchesSent: 4, serverReceived: 35 });
   });
 });
