@@ -207,8 +207,8 @@ describe('audience remove against localgraph', () => {
     await writeFile(leavers, ['email', 'alice@example.com', 'carol_tester@tfbnw.net'].join('\n'));
     // Two batches of one row. The answers to the first attempt of each are lost on the way back,
     // after the server applied them: the uploader must resend the same batch (same session and
-    // batch_seq), which the server recognises — batch 1 as a repeat, batch 2 (last_batch_flag) as
-    // the batch that closed the session.
+    // batch_seq), which the server recognises as repeats — batch 2 too, although its
+    // last_batch_flag closed the session ("already received", not "has ended").
     let deletes = 0;
     const flaky: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
