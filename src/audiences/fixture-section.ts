@@ -3,18 +3,19 @@
  * - `custom_audiences`: audiences with their ad account, subtype, flags (operation_status 471),
  *   data-source lock, removal floor, simulated size (people counted on top of the rows,
  *   simulated-size.ts) and optional pre-uploaded rows (`{schema, data}` as a /users payload
- *   would carry them; matched by the worker after the load, like an upload);
+ *   would carry them, except that readable values are normalised and hashed at load,
+ *   fixture-rows.ts; matched by the worker after the load, like an upload);
  * - `audience_extern_ids`: the extern ids an ad account knows people by.
  * Export writes rows as their stored hashes (`"prehashed": true`), so load(export()) rebuilds the
  * same audience without any raw value ever leaving the store.
  */
 import { FixtureError } from '../fixtures/load.js';
 import { registerFixtureSection, type LoadContext } from '../fixtures/sections.js';
-import { GraphError } from '../graph/errors/graph-error.js';
 import type { Store } from '../storage/store.js';
 import { decodeHex64, sha256, unpackPairs } from './hashing.js';
 import { KEY_BY_NAME, KEY_NAME_BY_CODE } from './key-types.js';
-import { parsePayload, type ParsedUpload } from './payload.js';
+import { parseFixtureRows } from './fixture-rows.js';
+import type { ParsedUpload } from './payload.js';
 import { liveAudienceServices } from './services.js';
 import { checkSimulatedSize, MAX_SIMULATED_SIZE, simulatedSize } from './simulated-size.js';
 
@@ -139,17 +140,13 @@ function packPrehashed(chunk: RowsChunk, path: string): ParsedUpload {
   };
 }
 
+/**
+ * `prehashed: true` (what the export writes): every cell must be a 64-hex hash. Otherwise cells are
+ * normalised and hashed at load, and 64-hex cells pass through as hashes (fixture-rows.ts).
+ */
 function parseChunk(chunk: RowsChunk, path: string): ParsedUpload {
   if (chunk.prehashed) return packPrehashed(chunk, path);
-  let parsed: ParsedUpload;
-  try {
-    parsed = parsePayload({ schema: chunk.schema, data: chunk.data });
-  } catch (e) {
-    throw new FixtureError(path, e instanceof GraphError ? e.message : String(e));
-  }
-  const bad = Object.entries(parsed.samples)[0];
-  if (bad) throw new FixtureError(`${path}.data`, `row ${bad[0]} is invalid: ${bad[1]}`);
-  return parsed;
+  return parseFixtureRows(chunk, path);
 }
 
 async function loadAudiences(value: unknown, ctx: LoadContext): Promise<void> {

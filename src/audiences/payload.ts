@@ -43,7 +43,8 @@ export interface ParsedUpload {
 
 type Payload = Record<string, unknown>;
 
-function readSchema(p: Payload): { specs: KeySpec[]; multiKey: boolean } {
+/** The payload's schema as key specs; throws the real errors for a bad one. */
+export function readSchema(p: Payload): { specs: KeySpec[]; multiKey: boolean } {
   let schema = p.schema;
   if (typeof schema === 'string' && schema.trim().startsWith('[')) {
     try {

@@ -5,7 +5,8 @@
  * minutes end) a commit is queued behind them, which drops every row of an older generation — so
  * the audience holds exactly the uploaded set. A replace that timed out still commits what
  * arrived, and the audience reads 415 until its next successful operation. Every refusal is 2650
- * with the guide's subcode.
+ * with the guide's subcode. A batch the session already holds, resent, is answered as a repeat
+ * (200, counts unchanged, an "already received" warning) even after the session ended.
  */
 import type { GraphContext } from '../graph/context.js';
 import {
@@ -21,7 +22,7 @@ import { GraphError } from '../graph/errors/graph-error.js';
 import type { CustomAudience } from '../storage/audiences.js';
 import { usersAnswer } from './answer.js';
 import { parsePayload } from './payload.js';
-import { decideBatch, isExpired, readSession, SESSION_WINDOW_SECONDS } from './sessions.js';
+import { decideBatch, holdsBatch, isExpired, readSession, SESSION_WINDOW_SECONDS } from './sessions.js';
 import { audienceSize } from './simulated-size.js';
 import { workerOf } from './services.js';
 import { batchRow, checkEditable, checkPayloadFits, dataSourceOf } from './upload.js';
@@ -42,6 +43,12 @@ function as2650(fn: () => void): void {
   }
 }
 
+/** The refusal of a new batch for an ended replace session: timed out (1870158) or finished by its last batch (1870159). */
+function endedError(s: { closed_at?: unknown; started_at?: unknown }): GraphError {
+  // The worker closes a timed-out session at the end of its window; a last batch closes it earlier.
+  return Number(s.closed_at) >= Number(s.started_at) + SESSION_WINDOW_SECONDS ? replaceSessionTimedOut() : replaceSessionFinished();
+}
+
 export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promise<Record<string, unknown>> {
   const worker = workerOf(ctx.services);
   checkEditable(a);
@@ -60,12 +67,12 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
       if (audienceSize(a) >= MAX_REPLACE_SIZE) throw replaceAudienceTooLarge();
       generation = Number(a.generation) + 1;
     } else {
-      if (existing.kind === 'replace' && existing.audience_id === a.id) {
-        if (existing.committed) {
-          // The worker closes a timed-out session at the end of its window; a last batch closes it earlier.
-          if (Number(existing.closed_at) >= Number(existing.started_at) + SESSION_WINDOW_SECONDS) throw replaceSessionTimedOut();
-          throw replaceSessionFinished();
-        }
+      // A batch the session already holds (same batch_seq, same schema) is a repeat — resent because
+      // its answer was lost — whatever happened after it: answered "already received" below, even
+      // once its last batch or the 90 minutes ended the session. 1870158 / 1870159 are for new batches.
+      const repeat = holdsBatch(existing, session.batchSeq) && existing.schema_sig === parsed.schemaSignature;
+      if (existing.kind === 'replace' && existing.audience_id === a.id && !repeat) {
+        if (existing.committed) throw endedError(existing);
         if (isExpired(existing, now)) throw replaceSessionTimedOut();
         if (existing.schema_sig !== parsed.schemaSignature) throw replaceSomethingWrong('The schema of a replace session must stay the same as in its first batch.');
       }
@@ -95,6 +102,9 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
         },
       });
     } else {
+      // Only a repeat gets here: a new batch after the end was refused above.
+      if (decision.verdict === 'closed') throw endedError(decision.row);
+      if (decision.verdict === 'expired') throw replaceSessionTimedOut();
       ctx.debugMessages.push({ type: 'warning', message: `Batch ${session.batchSeq} of replace session ${session.sessionId} was already received; it was not counted again.` });
     }
     return usersAnswer(ctx, a, {

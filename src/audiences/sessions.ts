@@ -1,7 +1,8 @@
 /**
  * Upload sessions (D-users/D-guide "session"): `session_id` is unique in an ad account, `batch_seq`
  * counts from 1, `last_batch_flag` ends the session, and a session ends by itself 90 minutes after
- * its first batch. A repeated batch is not counted twice; a batch after the end is discarded.
+ * its first batch. A repeated batch is not counted twice (even once the session has ended); a new
+ * batch after the end is discarded.
  * Without a `session` the server opens a one-batch session of its own.
  */
 import { randomInt } from 'node:crypto';
@@ -86,9 +87,21 @@ export function isExpired(s: Pick<AudienceSession, 'started_at'>, now: number): 
   return now >= Number(s.started_at) + SESSION_WINDOW_SECONDS;
 }
 
+/** The `batch_seq` values a session has received (and counted). */
+export function heldBatchSeqs(s: Pick<Insertable<AudienceSessionTable>, 'batch_seqs'>): number[] {
+  return JSON.parse(String(s.batch_seqs ?? '[]')) as number[];
+}
+
+/** Whether `batchSeq` is one the session already holds: resending it is a repeat, not a new batch. */
+export function holdsBatch(s: Pick<AudienceSession, 'batch_seqs'>, batchSeq: number | undefined): boolean {
+  return batchSeq !== undefined && heldBatchSeqs(s).includes(batchSeq);
+}
+
 /**
  * What a batch does to its session. The counters count accepted batches only, so a repeated
- * `batch_seq` or a batch after the end leaves `num_received` as it was.
+ * `batch_seq` or a batch after the end leaves `num_received` as it was. A repeat is recognised
+ * before the end is: resending a batch the session holds answers "already received" even after
+ * the session closed or timed out.
  */
 export function decideBatch(
   existing: AudienceSession | undefined,
@@ -117,12 +130,15 @@ export function decideBatch(
         generation: null,
         committed: 0,
       };
+  // A batch_seq the session already holds is a repeat whatever happened after it: the batch that
+  // closed the session (last_batch_flag), resent because its answer was lost, was received — it is
+  // not a batch after the end. Only a batch the session has not seen can be one.
+  const seqs = heldBatchSeqs(base);
+  if (input.batchSeq !== undefined && seqs.includes(input.batchSeq)) return { verdict: 'duplicate', row: base, exists: existing !== undefined, added: NOTHING };
   if (existing) {
     if (Number(existing.closed_at) > 0) return { verdict: 'closed', row: base, exists: true, added: NOTHING };
     if (isExpired(existing, ctx.now)) return { verdict: 'expired', row: base, exists: true, added: NOTHING };
   }
-  const seqs = JSON.parse(String(base.batch_seqs ?? '[]')) as number[];
-  if (input.batchSeq !== undefined && seqs.includes(input.batchSeq)) return { verdict: 'duplicate', row: base, exists: existing !== undefined, added: NOTHING };
   if (input.batchSeq !== undefined) seqs.push(input.batchSeq);
   return {
     verdict: 'accept',

@@ -410,8 +410,10 @@ class Upload {
     const messages = response.__debug__?.messages ?? [];
     const maybeRepeat = this.#maybeRepeated.has(batch.seq) || batch.seq <= this.#maybeSentThrough;
     const warning = messages.find((m) => /discard|has ended|not accepted/i.test(m.message ?? ''));
-    // Our last batch, resent after an attempt whose answer was lost, finds the session closed by
-    // that very attempt (its last_batch_flag): it was applied, the repeat is no loss.
+    // Our last batch, resent after an attempt whose answer was lost, may find the session closed by
+    // that very attempt (its last_batch_flag): it was applied, the repeat is no loss. localgraph
+    // answers such a resend "already received" (it checks repeats before the end); a server that
+    // checks the end first (real Graph may) answers "ended (last_batch_flag)" — kept for that.
     const closedByItself = warning !== undefined && isLast && maybeRepeat && /last_batch_flag/i.test(warning.message ?? '');
     if (warning !== undefined && !closedByItself) {
       return new SessionEndedError(`${where} was discarded by the server: "${warning.message}". ${consequence}`, this.#sessionId, seq, 'debug-warning');

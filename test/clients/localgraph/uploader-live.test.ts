@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAudienceCommand } from '../../../src/client/cli/audience.js';
 import type { AudienceCommandOptions, CliIo } from '../../../src/client/cli/audience.js';
+import { sha256Hex } from '../../../src/client/normalize/hash.js';
 import type { UploadOperation } from '../../../src/client/upload/transport.js';
 import { DEMO, startTestServer, type TestServer } from '../../helpers/server.js';
 
@@ -93,6 +94,107 @@ function sessionOf(out: string): string {
   return m![1]!;
 }
 
+/** Raw values of PEOPLE_CSV that must not reach the server. */
+const RAW = ['Alice@Example.COM', 'alice@example.com', '7946', 'carol_tester', 'nobody@example.org', 'Sample', 'Tester'];
+
+describe('audience upload against localgraph', () => {
+  it('uploads a CSV: the audience holds every row, matched to the right people, and only hashes were sent', async () => {
+    const id = await createAudience();
+    const file = join(dir, 'people.csv');
+    await writeFile(file, PEOPLE_CSV);
+    const mark = (await s.admin('/_localgraph/journal?limit=1')).body.data[0]?.seq ?? 0;
+    const run = await cli('add', { audience: id, file });
+    expect(run.code).toBe(0);
+    const sessionId = sessionOf(run.out);
+    expect(run.out).toContain(`Added to audience ${id}, session ${sessionId}:`);
+    expect(run.out).toContain('schema                EMAIL, PHONE, LN, FN, COUNTRY');
+    expect(run.out).toContain('sent and acknowledged 4 rows in 1 batches');
+    expect(run.out).toContain('server received       4');
+    expect(run.out).toMatch(new RegExp(`Audience ${id}: .*operation status`));
+    expect(run.err).toContain('columns: Email→EMAIL, Phone→PHONE, First Name→FN, Last Name→LN, Country→COUNTRY');
+
+    const found = await matches(id);
+    expect(found).toHaveLength(4);
+    const byPerson = Object.fromEntries(found.filter((r) => r.matched).map((r) => [r.matched.person, r.matched.by]));
+    // Bob only by his phone: "+44 20 7946 0958" with country "United Kingdom" → 442079460958.
+    expect(byPerson).toEqual({ alice: 'EMAIL', bob: 'PHONE', carol: 'EMAIL' });
+    expect(found.filter((r) => r.matched === null)).toHaveLength(1);
+    expect(await settledAudience(id)).toMatchObject({ members: 3, rows: 4 });
+    expect((await graphSessions(id)).find((v) => v.session_id === sessionId)).toMatchObject({ num_received: '4', num_matched: '3', stage: 'finished' });
+
+    // What the server was sent: one request in one session, hashes only (the stored keys are the
+    // digests of the normalised values; the journal keeps no member data, and no raw value).
+    const journal = (await s.admin('/_localgraph/journal?limit=50')).body.data.filter((e: any) => e.seq > mark); // any: journal JSON
+    const upload = journal.filter((e: any) => e.method === 'POST' && e.path.endsWith(`/${id}/users`)); // any: journal JSON
+    expect(upload).toHaveLength(1);
+    expect(upload[0].params).toMatchObject({
+      debug: 'warning',
+      payload: { schema: ['EMAIL', 'PHONE', 'LN', 'FN', 'COUNTRY'], rows: 4 },
+      session: { session_id: Number(sessionId), batch_seq: 1, last_batch_flag: true, estimated_num_total: 4 },
+    });
+    for (const raw of RAW) expect(JSON.stringify(journal)).not.toContain(raw);
+    const alice = found.find((r) => r.matched?.person === 'alice');
+    expect(alice.keys).toEqual(expect.arrayContaining([{ key: 'EMAIL', hash: expect.stringMatching(new RegExp(`^${sha256Hex('alice@example.com').slice(0, 12)}`)) }]));
+    const bob = found.find((r) => r.matched?.person === 'bob');
+    expect(bob.keys).toEqual(expect.arrayContaining([{ key: 'PHONE', hash: expect.stringMatching(new RegExp(`^${sha256Hex('442079460958').slice(0, 12)}`)) }]));
+  });
+});
+
+describe('--resume and JSON-lines files against localgraph', () => {
+  it('resumes an interrupted upload from its state file: the same session, each row once, the exact final count', async () => {
+    const id = await createAudience();
+    const file = join(dir, 'interrupted.csv');
+    await writeFile(file, PEOPLE_CSV);
+    const first = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1' }, capture({ fetch: failingWrite(3) }));
+    expect(first.code).toBe(1);
+    expect(first.out).toContain('Stopped before finishing');
+    expect(first.err).toContain(`2 batch(es) were acknowledged and recorded in ${file}.localgraph-upload.json; add --resume to continue from there.`);
+    const state = await readState(file);
+    expect(state).toMatchObject({ operation: 'add', audienceId: id, completed: false, acked: [{ seq: 1, firstRow: 1, lastRow: 1 }, { seq: 2, firstRow: 2, lastRow: 2 }] });
+    for (const raw of RAW) expect(JSON.stringify(state)).not.toContain(raw);
+    expect((await settledAudience(id)).rows).toBe(2);
+
+    const resumed = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1', resume: true });
+    expect(resumed.code).toBe(0);
+    expect(resumed.err).not.toContain('note: session'); // no change of session within the window
+    expect(sessionOf(resumed.out)).toBe(String(state.sessionId));
+    expect(resumed.out).toContain('skipped (resumed)     2 already acknowledged');
+    expect(resumed.out).toContain('sent and acknowledged 2 rows in 2 batches');
+    expect(resumed.out).toContain('server received       4'); // the session's total
+
+    const control = await settledAudience(id);
+    expect(control).toMatchObject({ members: 3, rows: 4 });
+    const session = control.sessions.find((x: any) => x.session_id === String(state.sessionId)); // any: control JSON
+    expect(session).toMatchObject({ batch_seqs: [1, 2, 3, 4], num_received: '4', stage: 'finished' });
+    expect(await readState(file)).toMatchObject({ completed: true, acked: [{ seq: 1 }, { seq: 2 }, { seq: 3 }, { seq: 4 }] });
+
+    const again = await cli('add', { audience: id, file, batchSize: '1', concurrency: '1', resume: true });
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('this upload had already finished; nothing was sent');
+  });
+
+  it('reads a .jsonl file given by path (format from the extension), matching as the CSV does', async () => {
+    const id = await createAudience();
+    const file = join(dir, 'people.jsonl');
+    await writeFile(file, [
+      // The first object's keys are the columns (row-source.ts), so it names every key, null when unknown.
+      JSON.stringify({ email: ' Alice@Example.COM ', first_name: 'Alice', country: 'US', phone: null }),
+      JSON.stringify({ phone: '+44 20 7946 0958', first_name: 'Bob', country: 'GB' }),
+      '',
+      JSON.stringify({ email: 'carol_tester@tfbnw.net' }),
+      '["not", "an", "object"]',
+    ].join('\n') + '\n');
+    const run = await cli('add', { audience: id, file });
+    expect(run.code).toBe(0);
+    expect(run.err).toContain('columns: email→EMAIL, first_name→FN, country→COUNTRY, phone→PHONE');
+    expect(run.out).toContain('sent and acknowledged 3 rows in 1 batches');
+    expect(run.out).toMatch(/rejected here +1\n +e\.g\. row 4: /);
+    const found = await matches(id);
+    expect(Object.fromEntries(found.filter((r) => r.matched).map((r) => [r.matched.person, r.matched.by]))).toEqual({ alice: 'EMAIL', bob: 'PHONE', carol: 'EMAIL' });
+    expect(await settledAudience(id)).toMatchObject({ members: 3, rows: 3 });
+  });
+});
+
 describe('audience remove against localgraph', () => {
   it('removes in one session: a retried batch is not counted twice, and the removal shows in /{id}/sessions', async () => {
     const id = await createAudience();
@@ -105,8 +207,8 @@ describe('audience remove against localgraph', () => {
     await writeFile(leavers, ['email', 'alice@example.com', 'carol_tester@tfbnw.net'].join('\n'));
     // Two batches of one row. The answers to the first attempt of each are lost on the way back,
     // after the server applied them: the uploader must resend the same batch (same session and
-    // batch_seq), which the server recognises — batch 1 as a repeat, batch 2 (last_batch_flag) as
-    // the batch that closed the session.
+    // batch_seq), which the server recognises as repeats — batch 2 too, although its
+    // last_batch_flag closed the session ("already received", not "has ended").
     let deletes = 0;
     const flaky: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);

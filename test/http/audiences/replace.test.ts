@@ -62,6 +62,57 @@ describe('POST /{custom_audience_id}/usersreplace', () => {
     expect(res.body.error).toMatchObject({ code: 2650, error_subcode: 1870159, error_user_title: 'Replace Session Finished' });
   });
 
+  it('answers a batch of a finished session, resent, as already received; a new one is still 1870159', async () => {
+    const id = await createAudience(s);
+    const send = (emails: string[], session: Record<string, unknown>, schema = ['EMAIL']) =>
+      users(s, id, { edge: 'usersreplace', payload: { schema, data: emails.map((e) => schema.map((_, i) => (i === 0 ? e : ''))) }, session, extra: { debug: 'warning' } });
+    await send([ALICE_EMAIL], { session_id: 23, batch_seq: 1, last_batch_flag: false });
+    const closing = await send([BOB_EMAIL], { session_id: 23, batch_seq: 2, last_batch_flag: true });
+    expect(closing.body).toMatchObject({ session_id: '23', num_received: 2 });
+    // The closing batch's answer was lost; the client sends the very same batch again.
+    const resent = await send([BOB_EMAIL], { session_id: 23, batch_seq: 2, last_batch_flag: true });
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ audience_id: id, session_id: '23', num_received: 2, num_invalid_entries: 0, invalid_entry_samples: {} });
+    expect(resent.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 2 of replace session 23 was already received; it was not counted again.' }]);
+    const first = await send([ALICE_EMAIL], { session_id: 23, batch_seq: 1 });
+    expect(first.status).toBe(200);
+    expect(first.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 1 of replace session 23 was already received; it was not counted again.' }]);
+    // A new batch after the last one, and a "repeat" whose schema is not the session's, are refused as before.
+    const late = await send([CAROL_EMAIL], { session_id: 23, batch_seq: 3 });
+    expect(late.status).toBe(400);
+    expect(late.body.error).toMatchObject({ code: 2650, error_subcode: 1870159 });
+    const otherSchema = await send([BOB_EMAIL], { session_id: 23, batch_seq: 2 }, ['EMAIL', 'FN']);
+    expect(otherSchema.body.error).toMatchObject({ code: 2650, error_subcode: 1870159 });
+    // The audience holds exactly the two batches, each counted once.
+    expect(await count(s, id)).toBe(2);
+    expect(await matchedPeople(id)).toEqual(['alice', 'bob']);
+  });
+
+  it('answers a batch of a timed-out session, resent, as already received; a new one is still 1870158', async () => {
+    const id = await createAudience(s);
+    const send = (emails: string[], session: Record<string, unknown>) => users(s, id, { edge: 'usersreplace', payload: rows(emails), session, extra: { debug: 'warning' } });
+    await send([CAROL_EMAIL], { session_id: 24, batch_seq: 1 });
+    await s.admin('/_localgraph/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advance_seconds: 91 * 60 }) });
+    const resent = await send([CAROL_EMAIL], { session_id: 24, batch_seq: 1 });
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ session_id: '24', num_received: 1 });
+    expect(resent.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 1 of replace session 24 was already received; it was not counted again.' }]);
+    const late = await send([ALICE_EMAIL], { session_id: 24, batch_seq: 2 });
+    expect(late.body.error).toMatchObject({ code: 2650, error_subcode: 1870158 });
+    let a = await audience(s, id);
+    for (let i = 0; i < 2000 && a.operation_status.code !== 415; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      a = await audience(s, id);
+    }
+    expect(a.operation_status.code).toBe(415);
+    // Once the worker has committed the timed-out session, the answers are the same.
+    const again = await send([CAROL_EMAIL], { session_id: 24, batch_seq: 1 });
+    expect(again.status).toBe(200);
+    expect(again.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 1 of replace session 24 was already received; it was not counted again.' }]);
+    expect((await send([ALICE_EMAIL], { session_id: 24, batch_seq: 3 })).body.error).toMatchObject({ code: 2650, error_subcode: 1870158 });
+    expect(await matchedPeople(id)).toEqual(['carol']);
+  });
+
   it('refuses a second replace while one runs (1870145)', async () => {
     const id = await createAudience(s);
     await replace(id, [ALICE_EMAIL], { session_id: 14, batch_seq: 1 });

@@ -52,6 +52,46 @@ describe('upload sessions', () => {
     expect(await count(s, id)).toBe(1);
   });
 
+  it('answers the closing batch, resent, as already received — and still discards a new batch after it', async () => {
+    const id = await createAudience(s);
+    const send = (emails: string[], session: Record<string, unknown>) => users(s, id, { payload: rows(emails), session, extra: { debug: 'warning' } });
+    await send([ALICE_EMAIL], { session_id: 3103, batch_seq: 1, last_batch_flag: false });
+    const closing = await send([BOB_EMAIL], { session_id: 3103, batch_seq: 2, last_batch_flag: true });
+    expect(closing.body).toMatchObject({ session_id: '3103', num_received: 2, num_invalid_entries: 0 });
+    expect(closing.body.__debug__).toEqual({});
+    // Its answer was lost; the client sends the very same batch again.
+    const resent = await send([BOB_EMAIL], { session_id: 3103, batch_seq: 2, last_batch_flag: true });
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ session_id: '3103', num_received: 2, num_invalid_entries: 0, invalid_entry_samples: {} });
+    expect(resent.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 2 of session 3103 was already received; it was not counted again.' }]);
+    // An earlier batch of the closed session is a repeat too.
+    const first = await send([ALICE_EMAIL], { session_id: 3103, batch_seq: 1, last_batch_flag: false });
+    expect(first.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 1 of session 3103 was already received; it was not counted again.' }]);
+    // A batch the session never had, after last_batch_flag: discarded as before.
+    const late = await send([CAROL_EMAIL], { session_id: 3103, batch_seq: 3, last_batch_flag: true });
+    expect(late.status).toBe(200);
+    expect(late.body).toMatchObject({ session_id: '3103', num_received: 2, num_invalid_entries: 0, invalid_entry_samples: {} });
+    expect(late.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Session 3103 has ended (last_batch_flag); this batch was discarded.' }]);
+    expect(await count(s, id)).toBe(2);
+    const [view] = await sessions(id, '3103');
+    expect(view).toMatchObject({ num_received: '2', stage: 'finished' });
+  });
+
+  it('answers a batch resent after the 90 minutes as already received, and discards a new one', async () => {
+    const id = await createAudience(s);
+    const send = (emails: string[], session: Record<string, unknown>) => users(s, id, { payload: rows(emails), session, extra: { debug: 'warning' } });
+    await send([ALICE_EMAIL], { session_id: 4104, batch_seq: 1 });
+    await advance(91 * 60);
+    const resent = await send([ALICE_EMAIL], { session_id: 4104, batch_seq: 1 });
+    expect(resent.status).toBe(200);
+    expect(resent.body).toMatchObject({ num_received: 1 });
+    expect(resent.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Batch 1 of session 4104 was already received; it was not counted again.' }]);
+    const late = await send([BOB_EMAIL], { session_id: 4104, batch_seq: 2 });
+    expect(late.body).toMatchObject({ num_received: 1 });
+    expect(late.body.__debug__.messages).toEqual([{ type: 'warning', message: 'Session 4104 has ended (90 minutes after its first batch); this batch was discarded.' }]);
+    expect(await count(s, id)).toBe(1);
+  });
+
   it('answers a discarded batch with the session as it stands and no samples of its own rows', async () => {
     const id = await createAudience(s);
     const first = await users(s, id, { payload: rows([ALICE_EMAIL]), session: { session_id: 2102, batch_seq: 1, last_batch_flag: false } });

@@ -82,6 +82,21 @@ describe('localgraph audience (dry run)', () => {
     expect(existsSync(`${file}.localgraph-upload.json`)).toBe(false);
   });
 
+  it('draws the progress bar on a terminal, with counts only (no raw PII), then the summary', async () => {
+    const file = join(dir, 'tty.csv');
+    await writeFile(file, CSV);
+    let out = '';
+    const io = capture({ stdout: { write: (t: string) => (out += t), isTTY: true, columns: 120 } as CliIo['stdout'] });
+    const code = await runAudienceCommand('add', { audience: '23850000000000001', file, dryRun: join(dir, 'tty.jsonl'), country: 'US' }, io);
+    expect(code).toBe(0);
+    const plain = out.replace(/\x1B(?:\[[0-9;?]*[A-Za-z]|[78])/g, '');
+    expect(plain).toMatch(/[█░]+ 100% \| 4\/4 rows \| [\d,]+ rows\/s \| ETA \S+ \| rejected 1/);
+    expect(out).toContain('\x1B[?25l'); // a terminal bar, cursor hidden while it runs
+    expect(plain).toContain('rejected here         1');
+    expect(plain).not.toContain('progress:'); // plain lines are for logs only
+    expectNoPii(out, io.err());
+  });
+
   it('reads JSON lines from stdin', async () => {
     const out = join(dir, 'stdin.jsonl');
     const stdin = Readable.from(['{"email":"Mary@Example.com","phone":"+1 650 555 1234"}\n', '{"email":"alice@example.com"}\n']);
