@@ -30,6 +30,24 @@
 import { parseBirthDate } from '../client/normalize/dates.js';
 import * as rules from '../client/normalize/rules.js';
 
+/**
+ * The version of the rules people's match keys are derived by. BUMP IT whenever a change to a rule
+ * here or in src/client/normalize/ (rules.ts, dates.ts, countries.ts, calling-codes.ts,
+ * us-states.ts…), or to how person-keys.ts / matching.ts turn the values into keys, can change a
+ * stored key: people's keys are kept in the store (person_keys, person_key_sets), and a data folder
+ * made by older rules keeps matching by them until they are rebuilt. At start-up, a store whose
+ * `person_keys_version` (meta table) differs from this code's has every person's keys rebuilt
+ * (key-version.ts, PeopleSync.upgradeKeys).
+ *
+ * The version compared also carries a fingerprint of the keys of a table of probe people
+ * (key-version.ts), computed at start, so a rule change that alters any probe's keys bumps it on
+ * its own; this number is the backstop for a change the probes do not exercise.
+ *
+ * History: 1 — the server's own rules; 2 — the uploader's rules, shared (US ZIP padding, phone
+ * country prefix, country names, gender words).
+ */
+export const KEY_RULES_VERSION = 2;
+
 /** The uploader's verdict, or the value itself when the uploader refuses it but it is already normal. */
 function decide(ruled: string | null, raw: string, alreadyNormal: RegExp): string {
   if (ruled !== null) return ruled;

@@ -3,12 +3,18 @@
  * a person created or changed later joins every audience holding an unmatched row that now
  * identifies them; a deleted person (a test user) leaves every audience, and the rows that
  * matched them wait, unmatched, for someone else. Fixture loads (which emit no events) are caught
- * by a fingerprint of the tables, checked before every batch the matcher takes.
+ * by a fingerprint of the tables, checked before every batch the matcher takes. Keys built by
+ * other normalisation rules (an upgraded data folder) are rebuilt at start-up (upgradeKeys,
+ * key-version.ts).
  */
+import type { Kysely } from 'kysely';
 import type { Services } from '../server/services.js';
+import type { AudienceTables } from '../storage/audiences-schema.js';
+import type { Database } from '../storage/schema.js';
 import type { PersonKeySet } from '../storage/audiences-rows.js';
 import { unpackPairs } from './hashing.js';
-import { birthKeysOf, matchRow, rowMatchKeys, type Pair } from './matching.js';
+import { KEY_VERSION_META, keyDerivationVersion, livePeopleIds } from './key-version.js';
+import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
 import { personKeys, type PersonIdentity } from './person-keys.js';
 
 const BUILD_CHUNK = 500;
@@ -17,6 +23,8 @@ export class PeopleSync {
   private signature = '';
   private forced = true;
   private chain: Promise<void> = Promise.resolve();
+  /** People whose keys this process rebuilt for a new key-derivation version (upgradeKeys). */
+  keysRebuilt = 0;
 
   constructor(private readonly services: Services) {}
 
@@ -43,6 +51,9 @@ export class PeopleSync {
     this.forced = false;
     await this.serial(async () => {
       const counts = await repo.countPeopleAndKeySets();
+      // No keys at all (a new or cleared store, a replacing fixture load clears `meta` too): none
+      // can be stale, and every key built from here on is this code's.
+      if (counts.keySets === 0) await this.stampKeyVersion();
       if (counts.people !== counts.keySets) {
         const drift = await repo.personKeyDrift();
         for (const id of drift.stale) await this.leave(id);
@@ -52,6 +63,107 @@ export class PeopleSync {
       // committing meanwhile, the keys just built) shows as a change next time and is looked at then.
       this.signature = sig;
     });
+  }
+
+  /** Records that the stored keys are this code's, unless the store already says so. */
+  private async stampKeyVersion(): Promise<void> {
+    const world = this.services.store.world;
+    const version = keyDerivationVersion();
+    if ((await world.getMeta(KEY_VERSION_META)) !== version) await world.setMeta(KEY_VERSION_META, version);
+  }
+
+  /**
+   * At start-up, before the matcher runs: when the store's people keys were derived by other rules
+   * than this code's (`person_keys_version` in `meta` differs, or is missing on a store that has
+   * keys — a data folder from before versions were recorded), every live person's keys are rebuilt,
+   * gone people's keys dropped, and the audiences' unmatched rows holding any of the new keys
+   * matched again by the one rule (matchRow over everyone's keys: precedence, ties, birth date), so
+   * a person now identified by a row joins at once, as a person whose identifiers changed does.
+   * Rows already matched stay with their person, as they do when a person's identifiers change.
+   *
+   * One process does it: on PostgreSQL the others wait on the lock, then find the version current.
+   * Returns how many people's keys were rebuilt (0 when nothing was to do).
+   */
+  async upgradeKeys(): Promise<number> {
+    const { store } = this.services;
+    const version = keyDerivationVersion();
+    if ((await store.world.getMeta(KEY_VERSION_META)) === version) return 0;
+    return store.locks.exclusive('person-keys-version', () =>
+      this.serial(async () => {
+        const stored = await store.world.getMeta(KEY_VERSION_META);
+        if (stored === version) return 0;
+        let rebuilt = 0;
+        if ((await store.audiences.countPeopleAndKeySets()).keySets > 0) {
+          for (const id of (await store.audiences.personKeyDrift()).stale) await this.leave(id);
+          // First every key, so the re-match below sees everyone's new keys…
+          const pages: string[][] = [];
+          for await (const ids of livePeopleIds(store, BUILD_CHUNK)) {
+            await this.build(ids, false);
+            pages.push(ids);
+            rebuilt += ids.length;
+          }
+          // …then the rows waiting for someone, page by page in id order.
+          for (const ids of pages) await this.rematchWaiting(ids);
+        }
+        await store.world.setMeta(KEY_VERSION_META, version);
+        this.forced = true;
+        this.keysRebuilt += rebuilt;
+        if (rebuilt > 0) {
+          this.services.log.warn({ people: rebuilt, from: stored ?? null, to: version }, 'people match keys rebuilt: the store held keys of other normalisation rules');
+        }
+        return rebuilt;
+      }),
+    );
+  }
+
+  /**
+   * The unmatched rows holding any key of these people, matched against everyone's keys by the
+   * rule the matcher applies (matching.ts); those that now identify someone become theirs.
+   */
+  private async rematchWaiting(personIds: string[]): Promise<void> {
+    const rows = this.services.store.audiences.rows;
+    const keys: Buffer[] = [];
+    for (const set of await this.keySetsOf(personIds)) for (const k of set) keys.push(k.hash);
+    const waiting = await rows.unmatchedRowsWithKeys(keys);
+    if (waiting.length === 0) return;
+    const accounts = await this.accountsOf(waiting.map((w) => w.audienceId));
+    const prepared = [];
+    const wanted = new Map<string, Buffer>();
+    for (const w of waiting) {
+      const account = accounts.get(w.audienceId);
+      if (account === undefined) continue;
+      const pairs = unpackPairs(w.keys);
+      const matchKeys = rowMatchKeys(pairs, account);
+      for (const k of matchKeys) wanted.set(k.hash.toString('hex'), k.hash);
+      prepared.push({ row: w, matchKeys, birth: birthKeysOf(pairs) });
+    }
+    const holders = new Map<string, string[]>();
+    const found = new Set<string>();
+    for (const h of await rows.lookupPersonKeys([...wanted.values()])) {
+      const id = h.keyType + ':' + h.key.toString('hex');
+      const list = holders.get(id);
+      if (list) list.push(h.personId);
+      else holders.set(id, [h.personId]);
+      found.add(h.personId);
+    }
+    const attrs = found.size > 0 ? await rows.personAttrs([...found]) : new Map<string, Buffer>();
+    const birthOf = (personId: string): BirthKeys | undefined => {
+      const a = attrs.get(personId);
+      return a ? birthKeysOf(unpackPairs(Buffer.from(a))) : undefined;
+    };
+    const entries = [];
+    for (const p of prepared) {
+      const m = matchRow(p.matchKeys, p.birth, (k) => holders.get(k.type + ':' + k.hash.toString('hex')), birthOf);
+      if (m) entries.push({ audienceId: p.row.audienceId, rowHash: p.row.rowHash, personId: m.personId, matchType: m.matchType, matchKeys: p.matchKeys.map((k) => k.hash) });
+    }
+    if (entries.length > 0) await rows.assignRows(entries);
+  }
+
+  /** These people's stored match keys (their key sets). */
+  private async keySetsOf(personIds: string[]): Promise<Pair[][]> {
+    const db = this.services.store.db as unknown as Kysely<Database & AudienceTables>;
+    const sets = await db.selectFrom('person_key_sets').select(['person_id', 'keys']).where('person_id', 'in', personIds).execute();
+    return sets.map((s) => unpackPairs(Buffer.from(s.keys)));
   }
 
   personChanged(personId: string): Promise<void> {

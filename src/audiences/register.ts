@@ -1,7 +1,8 @@
 /**
  * The audiences domain plugs in here: the AdAccount and CustomAudience node types, the fixture
  * sections, the control-surface routes, the matcher (started now, stopped when the server
- * closes) and the listeners that keep audiences in step with people.
+ * closes) and the listeners that keep audiences in step with people; people's match keys built by
+ * other normalisation rules are rebuilt first (PeopleSync.upgradeKeys).
  */
 import { adminRouteRegistrars } from '../admin/routes.js';
 import { ACTIVE_CUSTOM_AUDIENCES, type ActiveCounter } from '../ratelimit/limiter.js';
@@ -18,7 +19,7 @@ import { MatchWorker } from './worker.js';
 
 let adminRoutesAdded = false;
 
-export function registerAudiences(registry: Registry, services: Services): void {
+export async function registerAudiences(registry: Registry, services: Services): Promise<void> {
   registry.addType(adAccountType as NodeType<unknown>);
   registry.addType(audienceType as NodeType<unknown>);
   registerAudienceFixtureSections();
@@ -38,5 +39,8 @@ export function registerAudiences(registry: Registry, services: Services): void 
   });
   services.events.on('person.deleted', (e) => people.personDeleted(e.personId));
   services.onClose.push(() => worker.stop());
+  // Keys derived by other normalisation rules (a data folder from an older version) are rebuilt
+  // before the matcher looks anything up with them.
+  await people.upgradeKeys();
   worker.start();
 }

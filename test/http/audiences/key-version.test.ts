@@ -1,0 +1,205 @@
+/**
+ * People's match keys are stored; a store made by older normalisation rules must not keep
+ * matching by them. The store's `meta` records the key-derivation version; a different one at
+ * start-up rebuilds every person's keys, and rows waiting unmatched are matched again, so a person
+ * then matches a row hashed by the new rules. On PostgreSQL (the `postgres` project) several
+ * processes starting at once rebuild only once.
+ *
+ * The stale keys are made the way the old rules made them: Zoe's ZIP `2134` unpadded (old: as
+ * written; now `02134`), Bruno's `55 98765-4321` in Brazil without the calling code (old: taken as
+ * already international; now `5555987654321`).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_VERSION_META, keyDerivationVersion } from '../../../src/audiences/key-version.js';
+import { KEY_RULES_VERSION } from '../../../src/audiences/normalize.js';
+import { personKeys, type PersonIdentity } from '../../../src/audiences/person-keys.js';
+import { audienceServices } from '../../../src/audiences/services.js';
+import type { ServerConfig } from '../../../src/server/config.js';
+import { dropPostgresSchema } from '../../../src/storage/postgres.js';
+import { freshSchemaName, startTestServer, TEST_PG_URL, type TestServer } from '../../helpers/server.js';
+import { count, createAudience, sha, users } from './audience-helpers.js';
+
+const PEOPLE = [
+  { key: 'zoe_kv', name: 'Zoe Zipless', first_name: 'Zoe', last_name: 'Zipless', profile: { zip: '2134', country: 'US' } },
+  { key: 'bruno_kv', name: 'Bruno Brasil', first_name: 'Bruno', last_name: 'Brasil', profile: { phone: '55 98765-4321', country: 'BR' } },
+];
+
+/** What the old rules stored for them: the same people, their values read without the new rules. */
+const OLD_IDENTITIES: PersonIdentity[] = [
+  { id: 'zoe_kv', email: null, first_name: 'Zoe', last_name: 'Zipless', profile: { zip: '2134' }, asids: [], externIds: [] },
+  { id: 'bruno_kv', email: null, first_name: 'Bruno', last_name: 'Brasil', profile: { phone: '5598765-4321' }, asids: [], externIds: [] },
+];
+
+/** Rows hashed by the new rules (what localgraph's uploader sends for these people). */
+const ROWS = { schema: ['FN', 'LN', 'ZIP', 'PHONE'], data: [[sha('zoe'), sha('zipless'), sha('02134'), ''], ['', '', '', sha('5555987654321')]] };
+
+const dialect = TEST_PG_URL ? 'postgres' : 'sqlite';
+let dir: string | undefined;
+let pgSchema: string | undefined;
+
+/** A server on the test's one store (a SQLite data folder, or one PostgreSQL schema), kept between starts. */
+function start(): Promise<TestServer> {
+  const where: Partial<ServerConfig> = TEST_PG_URL ? { databaseUrl: TEST_PG_URL, pgSchema } : { dataDir: dir, ephemeral: false };
+  return startTestServer({ rateLimits: false, ...where });
+}
+
+const rebuilt = (s: TestServer): number => audienceServices(s.services)!.people.keysRebuilt;
+
+async function staleKeys(s: TestServer, version: string | undefined): Promise<void> {
+  const sets = OLD_IDENTITIES.map((p) => ({ personId: p.id, ...personKeys(p) }));
+  await s.store.audiences.rows.replacePersonKeys(sets, s.services.clock.nowSeconds());
+  if (version !== undefined) await s.store.world.setMeta(KEY_VERSION_META, version);
+}
+
+/** Whether the store holds each of these keys for this person. */
+async function held(s: TestServer, personId: string, keys: Array<{ hash: Buffer }>): Promise<boolean[]> {
+  const hits = await s.store.audiences.rows.lookupPersonKeys(keys.map((k) => k.hash));
+  const mine = new Set(hits.filter((h) => h.personId === personId).map((h) => h.key.toString('hex')));
+  return keys.map((k) => mine.has(k.hash.toString('hex')));
+}
+
+async function matchedBy(s: TestServer, id: string): Promise<string[]> {
+  const m = await s.admin(`/_localgraph/audiences/${id}/matches`);
+  return m.body.data.filter((r: any) => r.matched).map((r: any) => `${r.matched.person}:${r.matched.by}`).sort(); // any: admin JSON
+}
+
+beforeAll(() => {
+  if (TEST_PG_URL) pgSchema = freshSchemaName('lgkv');
+  else dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-keyversion-'));
+});
+afterAll(async () => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  if (TEST_PG_URL && pgSchema) await dropPostgresSchema(TEST_PG_URL, pgSchema);
+});
+
+describe('the key-derivation version', () => {
+  it('is the hand-kept rules version and a fingerprint of the running rules, stable between calls', () => {
+    expect(keyDerivationVersion()).toMatch(new RegExp(`^${KEY_RULES_VERSION}\\.[0-9a-f]{16}$`));
+    expect(keyDerivationVersion()).toBe(keyDerivationVersion());
+  });
+});
+
+describe(`people's keys of older rules are rebuilt at start (${dialect})`, () => {
+  let audienceId: string;
+
+  it('a new store records this code’s version without rebuilding anything', async () => {
+    const s = await start();
+    try {
+      expect(await s.store.world.getMeta(KEY_VERSION_META)).toBe(keyDerivationVersion());
+      expect(rebuilt(s)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('with stale keys and an older version, rows hashed by the new rules match nobody…', async () => {
+    const s = await start();
+    try {
+      expect((await s.admin('/_localgraph/fixture?merge=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ people: PEOPLE }) })).status).toBe(200);
+      await audienceServices(s.services)!.people.ensure();
+      // The data folder of an older localgraph: keys by the old rules, and its version.
+      await staleKeys(s, '1');
+      audienceId = await createAudience(s);
+      expect((await users(s, audienceId, { payload: ROWS })).status).toBe(200);
+      expect(await count(s, audienceId)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('…and after a restart the keys are rebuilt and the waiting rows match', async () => {
+    const s = await start();
+    try {
+      expect(rebuilt(s)).toBeGreaterThanOrEqual(PEOPLE.length);
+      expect(await s.store.world.getMeta(KEY_VERSION_META)).toBe(keyDerivationVersion());
+      expect(await count(s, audienceId)).toBe(2);
+      expect(await matchedBy(s, audienceId)).toEqual(['bruno_kv:PHONE', 'zoe_kv:FN+LN+ZIP']);
+      // The stored keys are the ones the running rules derive, and the old ones are gone.
+      const fresh = personKeys({ ...OLD_IDENTITIES[0], profile: PEOPLE[0].profile }).keys;
+      const freshHex = new Set(fresh.map((k) => k.hash.toString('hex')));
+      const old = personKeys(OLD_IDENTITIES[0]).keys.filter((k) => !freshHex.has(k.hash.toString('hex')));
+      expect(old.length).toBeGreaterThan(0);
+      expect(await held(s, 'zoe_kv', fresh)).toEqual(fresh.map(() => true));
+      expect(await held(s, 'zoe_kv', old)).toEqual(old.map(() => false));
+      // A row uploaded now matches at once too.
+      const other = await createAudience(s);
+      await users(s, other, { payload: { schema: ['PHONE'], data: [[sha('5555987654321')]] } });
+      expect(await count(s, other)).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a store already at this version is left alone (the version decides, not the keys)', async () => {
+    const s = await start();
+    await staleKeys(s, undefined);
+    await s.close();
+    const again = await start();
+    try {
+      expect(rebuilt(again)).toBe(0);
+      const other = await createAudience(again);
+      await users(again, other, { payload: { schema: ['PHONE'], data: [[sha('5555987654321')]] } });
+      expect(await count(again, other)).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a store with keys but no recorded version (older than versions) is rebuilt', async () => {
+    const s = await start();
+    await staleKeys(s, undefined);
+    await s.store.db.deleteFrom('meta').where('key', '=', KEY_VERSION_META).execute();
+    expect(await s.store.world.getMeta(KEY_VERSION_META)).toBeUndefined();
+    await s.close();
+    const again = await start();
+    try {
+      expect(rebuilt(again)).toBeGreaterThanOrEqual(PEOPLE.length);
+      const other = await createAudience(again);
+      await users(again, other, { payload: { schema: ['PHONE'], data: [[sha('5555987654321')]] } });
+      expect(await count(again, other)).toBe(1);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a replacing fixture load (which clears meta) leaves the version recorded once its keys are built, so the next start rebuilds nothing', async () => {
+    const s = await start();
+    try {
+      const load = await s.admin('/_localgraph/fixture', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ people: PEOPLE }) });
+      expect(load.status).toBe(200);
+      await audienceServices(s.services)!.people.ensure();
+      expect(await s.store.world.getMeta(KEY_VERSION_META)).toBe(keyDerivationVersion());
+    } finally {
+      await s.close();
+    }
+    const again = await start();
+    try {
+      expect(rebuilt(again)).toBe(0);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it.runIf(TEST_PG_URL)('several processes starting at once on PostgreSQL: one rebuilds, the others find it done', async () => {
+    const s = await start();
+    await staleKeys(s, '1');
+    await s.close();
+    const servers = await Promise.all([start(), start(), start()]);
+    try {
+      const counts = servers.map(rebuilt).sort((a, b) => a - b);
+      expect(counts[0]).toBe(0);
+      expect(counts[1]).toBe(0);
+      expect(counts[2]).toBeGreaterThanOrEqual(PEOPLE.length);
+      for (const t of servers) {
+        const other = await createAudience(t);
+        await users(t, other, { payload: { schema: ['PHONE'], data: [[sha('5555987654321')]] } });
+        expect(await count(t, other)).toBe(1);
+      }
+    } finally {
+      await Promise.all(servers.map((t) => t.close()));
+    }
+  });
+});
