@@ -17,6 +17,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parsePayload } from '../../src/audiences/payload.js';
+import { keyDerivationVersion, KEY_VERSION_META } from '../../src/audiences/key-version.js';
 import { personKeys } from '../../src/audiences/person-keys.js';
 import { startServer } from '../../src/server/start.js';
 import { insertKeySetsBulk, insertPeopleBulk, type SeedKeySet, type SeedPerson } from '../../src/storage/audiences-seed.js';
@@ -107,6 +108,8 @@ async function seed(dir: string, people: number, log: (s: string) => void): Prom
     log(`seeded ${Math.min(people, lo + CHUNK).toLocaleString('en-US')} people`);
   }
   insertKeySetsBulk(raw, sets, now);
+  // The keys were built by this code's rules: stamp them so the server does not rebuild a million at start.
+  await store.world.setMeta(KEY_VERSION_META, keyDerivationVersion());
   raw.pragma('wal_checkpoint(TRUNCATE)');
   await store.close();
   return (performance.now() - t0) / 1000;
@@ -127,7 +130,7 @@ async function seedOrReuse(dir: string, people: number, log: (s: string) => void
   // The rules themselves live in src/client/normalize/ (the server uses the uploader's).
   const rules = path.join(ROOT, 'src', 'client', 'normalize');
   const sources = [
-    'src/audiences/person-keys.ts', 'src/audiences/normalize.ts', 'src/storage/audiences-seed.ts', 'src/fixtures/demo.json',
+    'src/audiences/person-keys.ts', 'src/audiences/normalize.ts', 'src/audiences/key-version.ts', 'src/storage/audiences-seed.ts', 'src/fixtures/demo.json',
     ...fs.readdirSync(rules).sort().map((f) => path.join('src', 'client', 'normalize', f)),
   ];
   for (const f of sources) h.update(fs.readFileSync(path.join(ROOT, f)));
