@@ -10,6 +10,10 @@
  *
  * These run millions of times per upload, so each has an ASCII fast path and
  * avoids allocating more than the result.
+ *
+ * The server derives people's match keys with these same rules: a change here
+ * that alters any normalised value needs KEY_RULES_VERSION in
+ * src/audiences/normalize.ts bumped, so stored keys are rebuilt at start-up.
  */
 import { callingCodeOf } from './calling-codes.js';
 import { COUNTRY_ALIASES, ISO_ALPHA2 } from './countries.js';
