@@ -29,11 +29,11 @@ export { CALLING_CODES } from './normalize/calling-codes.js';
 export { COUNTRY_ALIASES, ISO_ALPHA2 } from './normalize/countries.js';
 export { US_STATE_CODES } from './normalize/us-states.js';
 
-export { guessMapping, parseMapping, MappingError } from './input/column-mapping.js';
+export { guessMapping, mapColumnNames, parseMapping, MappingError } from './input/column-mapping.js';
 export type { ResolvedMapping } from './input/column-mapping.js';
 export { CsvParser, CsvSyntaxError } from './input/csv-parser.js';
-export { openRowSource, openTextSource, rowSourceFromArrays, InputError } from './input/row-source.js';
-export type { InputFormat, RowSource, SourceRow } from './input/row-source.js';
+export { openRowSource, openTextSource, rowSourceFromArrays, InputError, JSONL_LOOKAHEAD_LINES, JSONL_LOOKAHEAD_CHARS } from './input/row-source.js';
+export type { InputFormat, JsonKeyReport, RowSource, SourceRow, TextSourceOptions, UnusedKey } from './input/row-source.js';
 
 export {
   uploadRows, UploadFailedError, ResumeRefusedError, SessionEndedError, MAX_BATCH_SIZE, SESSION_WINDOW_MS, SESSION_RESUME_LIMIT_MS,

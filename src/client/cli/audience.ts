@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import type { Command } from 'commander';
 import { GraphClient, DEFAULT_BASE_URL, DEFAULT_VERSION } from '../graph/graph-client.js';
 import { GraphApiError } from '../graph/graph-api-error.js';
-import { guessMapping, MappingError, parseMapping } from '../input/column-mapping.js';
+import { guessMapping, mapColumnNames, MappingError, parseMapping } from '../input/column-mapping.js';
 import type { ResolvedMapping } from '../input/column-mapping.js';
 import { countLines } from '../input/count-rows.js';
 import { formatFromPath, openRowSource } from '../input/row-source.js';
@@ -123,9 +123,19 @@ export async function runAudienceCommand(
   if (io.handleSignals === true) process.once('SIGINT', onSignal);
   let dryRunOut: ReturnType<typeof createWriteStream> | undefined;
   try {
-    const source = await openRowSource(settings.file, { format: settings.format, delimiter: settings.delimiter, stdin: io.stdin });
+    const source = await openRowSource(settings.file, {
+      format: settings.format,
+      delimiter: settings.delimiter,
+      stdin: io.stdin,
+      // JSON lines: a key --map names is read even if it first appears after the look-ahead.
+      jsonKeys: options.map !== undefined ? mapColumnNames(options.map) : undefined,
+    });
     const resolved = options.map !== undefined ? parseMapping(options.map, source.columns) : guessMapping(source.columns);
     describeMapping(resolved, settings, err);
+    const later = source.jsonKeys?.namedLater.filter((k) => resolved.mapping.some((m) => m.column === k)) ?? [];
+    if (later.length > 0) {
+      err(`note: ${later.map((k) => `"${k}"`).join(', ')} ${later.length === 1 ? 'is' : 'are'} in none of the first ${source.jsonKeys!.lookaheadLines} lines; read from the lines that have ${later.length === 1 ? 'it' : 'them'}`);
+    }
     const total = settings.file === '-' ? undefined : await estimateRows(settings.file, source.columns.length > 0, settings.format);
     const stateStore = settings.file === '-' || settings.dryRun !== undefined ? undefined : fileStateStore(stateFilePath(settings.file));
     if (settings.resume && stateStore === undefined) throw new UsageError('--resume needs a file (not stdin) and no --dry-run');

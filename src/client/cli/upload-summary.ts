@@ -41,6 +41,14 @@ export function formatSummary(result: UploadResult, options: { dryRun: boolean; 
   if (emptied.length > 0) {
     lines.push(`  values left empty     ${emptied.map(([key, n]) => `${key} ${fmt(n ?? 0)}`).join(', ')} (could not be normalised)`);
   }
+  if (result.unusedKeys.length > 0) {
+    const keys = result.unusedKeys.map((u) => `${u.key} in ${fmt(u.rows)} row${u.rows === 1 ? '' : 's'} (from row ${u.firstRow})`);
+    if (result.moreUnusedKeyRows > 0) keys.push(`more keys in ${fmt(result.moreUnusedKeyRows)} rows`);
+    lines.push(`  keys not used         ${keys.join(', ')}: not among the columns, which are the keys of the first lines; name them in --map to use them`);
+  }
+  if (result.mappedKeysNotFound.length > 0) {
+    lines.push(`  mapped, not found     ${result.mappedKeysNotFound.join(', ')} (named in --map; no line has it)`);
+  }
   if (!options.dryRun) {
     lines.push(`  server received       ${fmt(result.serverReceived)}`);
     lines.push(`  server invalid        ${fmt(result.serverInvalid)}${samples(result.serverInvalidSamples)}`);

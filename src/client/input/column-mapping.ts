@@ -44,7 +44,7 @@ export function guessMapping(columns: readonly string[]): ResolvedMapping {
   const mapping: ColumnMapping[] = [];
   const ignored: string[] = [];
   columns.forEach((column, index) => {
-    const target = HEADER_GUESSES[fold(column)];
+    const target = guessTarget(column);
     if (target !== undefined && !conflicts(mapping, target)) mapping.push({ index, column, target });
     else ignored.push(column);
   });
@@ -81,7 +81,29 @@ export function parseMapping(spec: string, columns: readonly string[]): Resolved
   return { mapping, ignoredColumns: columns.filter((_, i) => !used.has(i)) };
 }
 
-function findColumn(columns: readonly string[], name: string): number {
+/**
+ * The column names a `--map` spec refers to (left of each `=`), as written; malformed entries are
+ * left to parseMapping to report. JSON lines read these keys even when they first appear after the
+ * look-ahead (row-source.ts).
+ */
+export function mapColumnNames(spec: string): string[] {
+  const names: string[] = [];
+  for (const pair of spec.split(',').map((p) => p.trim())) {
+    const eq = pair.lastIndexOf('=');
+    if (eq > 0) names.push(pair.slice(0, eq).trim());
+  }
+  return names;
+}
+
+/** The key a header name would be guessed as, if any (`phone_number` → PHONE). */
+export function guessTarget(column: string): MappingTarget | undefined {
+  const folded = fold(column);
+  // Own entries only: a column named "constructor" is no key.
+  return Object.hasOwn(HEADER_GUESSES, folded) ? HEADER_GUESSES[folded] : undefined;
+}
+
+/** Index of the column `name` names: the same after trimming, else case- and punctuation-insensitively; -1 if none. */
+export function findColumn(columns: readonly string[], name: string): number {
   const exact = columns.findIndex((c) => c.trim() === name);
   return exact >= 0 ? exact : columns.findIndex((c) => fold(c) === fold(name));
 }

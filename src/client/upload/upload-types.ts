@@ -6,6 +6,7 @@ import type { RetryOptions } from '../graph/retry-policy.js';
 import type { SlashDateOrder } from '../normalize/dates.js';
 import type { ColumnMapping } from '../normalize/row-normalizer.js';
 import type { MappingTarget, SchemaKey } from '../normalize/schema-keys.js';
+import type { UnusedKey } from '../input/row-source.js';
 import type { AudienceTransport, UploadOperation } from './transport.js';
 import type { UploadStateStore } from './upload-state.js';
 
@@ -103,6 +104,16 @@ export interface UploadResult {
   readonly serverReceived: number;
   readonly serverInvalid: number;
   readonly serverInvalidSamples: readonly RowProblem[];
+  /**
+   * JSON lines: keys outside the columns (first seen after the look-ahead the columns come from, and
+   * not named in the mapping) that carried values, which were not used — per key, the rows and the
+   * first row (at most 100 keys). Empty for CSV.
+   */
+  readonly unusedKeys: readonly UnusedKey[];
+  /** Rows with a value under a further key, beyond the 100 listed. */
+  readonly moreUnusedKeyRows: number;
+  /** JSON lines read to the end: keys the mapping names (after the look-ahead) that no line had. */
+  readonly mappedKeysNotFound: readonly string[];
   /** The state file said this upload had already finished; nothing was sent. */
   readonly alreadyCompleted: boolean;
   /** Sessions of this upload before `sessionId` (a resume after the 90-minute window), oldest first. */

@@ -28,7 +28,7 @@
 import { stat } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CsvSyntaxError } from '../input/csv-parser.js';
-import { guessMapping } from '../input/column-mapping.js';
+import { guessMapping, guessTarget } from '../input/column-mapping.js';
 import type { RowSource } from '../input/row-source.js';
 import { realSleep, retryDelay } from '../graph/retry-policy.js';
 import { GraphApiError } from '../graph/graph-api-error.js';
@@ -122,6 +122,9 @@ class Upload {
   readonly #rejectSamples: RowProblem[] = [];
   readonly #rejectReasons: Record<string, number> = {};
   readonly #serverSamples: RowProblem[] = [];
+  /** JSON lines: keys outside the columns already reported by a notice; whether the input was read to its end. */
+  #unusedNoticed = 0;
+  #inputRead = false;
 
   constructor(source: RowSource, options: UploadOptions) {
     this.#source = source;
@@ -208,9 +211,11 @@ class Upload {
         const full = assembler.add(rowNumber, outcome);
         if (full !== undefined) await emit(full);
       }
+      this.#noticeUnusedKeys();
       this.#progress();
       if (this.#failure !== undefined || this.#o.signal?.aborted === true) return undefined;
     }
+    this.#inputRead = true;
     const partial = assembler.close();
     if (partial !== undefined) await emit(partial);
     return held;
@@ -263,6 +268,25 @@ class Upload {
       if (this.#failure !== undefined || this.#o.signal?.aborted === true) return false;
     }
     return true;
+  }
+
+  /**
+   * JSON lines: a key the columns do not have (it first appears after the look-ahead) carried a value
+   * that is not used. Said once per key, when its first row is read, so a long upload does not hide it.
+   */
+  #noticeUnusedKeys(): void {
+    const report = this.#source.jsonKeys;
+    if (report === undefined) return;
+    const keys = report.unusedKeys();
+    for (const u of keys.slice(this.#unusedNoticed)) {
+      const target = guessTarget(u.key);
+      this.#o.onNotice?.(
+        `row ${u.firstRow} has a key "${u.key}" that is not one of the columns (the columns are the keys of the first ` +
+          `${report.lookaheadLines} lines), so its values are not used${target !== undefined ? ` (it looks like ${target})` : ''}. ` +
+          `To use it, name it in --map with the other columns (${u.key}=${target ?? 'KEY'}).`,
+      );
+    }
+    this.#unusedNoticed = keys.length;
   }
 
   /** Starts sending a batch once a slot is free. */
@@ -628,6 +652,9 @@ class Upload {
       serverReceived: cumulative ? this.#serverReceivedMax : this.#serverReceivedSum,
       serverInvalid: this.#serverInvalid,
       serverInvalidSamples: this.#serverSamples,
+      unusedKeys: this.#source.jsonKeys?.unusedKeys() ?? [],
+      moreUnusedKeyRows: this.#source.jsonKeys?.moreUnusedRows() ?? 0,
+      mappedKeysNotFound: this.#inputRead ? (this.#source.jsonKeys?.namedNotSeen() ?? []).filter((k) => this.#mapping.some((m) => m.column === k)) : [],
       alreadyCompleted,
       earlierSessionIds: this.#earlierSessionIds,
       sessionChange: this.#sessionChange,

@@ -113,6 +113,58 @@ describe('localgraph audience (dry run)', () => {
     expectNoPii(io.out(), io.err());
   });
 
+  it('maps a JSON-lines key missing from line 1 (stdin)', async () => {
+    const out = join(dir, 'stdin-late.jsonl');
+    const stdin = Readable.from(['{"email":"alice@example.com"}\n', '{"email":"Mary@Example.com","phone":"+1 650 555 1234"}\n']);
+    const io = capture({ stdin });
+    expect(await runAudienceCommand('add', { audience: '5', file: '-', dryRun: out }, io)).toBe(0);
+    expect(io.err()).toContain('columns: email→EMAIL, phone→PHONE');
+    const body = JSON.parse((await readFile(out, 'utf8')).trim()) as { payload: { schema: string[]; data: string[][] } };
+    expect(body.payload.schema).toEqual(['EMAIL', 'PHONE']);
+    expect(body.payload.data).toEqual([
+      ['ff8d9819fc0e12bf0d24892e45987e249a28dce836a85cad60e28eaaa8c6d976', ''],
+      ['f1904cf1a9d73a55fa5de0ac823c4403ded71afd4c3248d00bdcd0866552bb79', sha256Hex('16505551234')],
+    ]);
+    expect(io.out()).not.toContain('keys not used');
+    expectNoPii(io.out(), io.err());
+  });
+
+  it('reports a JSON-lines key first seen after the look-ahead, and sends it when --map names it (file path)', async () => {
+    const file = join(dir, 'late-key.jsonl');
+    const lines = Array.from({ length: 1003 }, (_, i) => JSON.stringify({ email: `user${i + 1}@example.org`, ...(i >= 1001 ? { phone: '+1 650 555 1234' } : {}) }));
+    await writeFile(file, `${lines.join('\n')}\n`);
+
+    const guessed = capture();
+    expect(await runAudienceCommand('add', { audience: '5', file, dryRun: join(dir, 'late-guessed.jsonl'), progress: false }, guessed)).toBe(0);
+    expect(guessed.err()).toContain('columns: email→EMAIL\n');
+    expect(guessed.err()).toContain(
+      'note: row 1002 has a key "phone" that is not one of the columns (the columns are the keys of the first 1000 lines), so its values are not used (it looks like PHONE). ' +
+        'To use it, name it in --map with the other columns (phone=PHONE).',
+    );
+    expect(guessed.out()).toContain('keys not used         phone in 2 rows (from row 1002): not among the columns');
+    const sentGuessed = JSON.parse((await readFile(join(dir, 'late-guessed.jsonl'), 'utf8')).trim()) as { payload: { schema: string[] } };
+    expect(sentGuessed.payload.schema).toEqual(['EMAIL']);
+
+    const mapped = capture();
+    const out = join(dir, 'late-mapped.jsonl');
+    expect(await runAudienceCommand('add', { audience: '5', file, dryRun: out, progress: false, map: 'email=EMAIL,phone=PHONE' }, mapped)).toBe(0);
+    expect(mapped.err()).toContain('columns: email→EMAIL, phone→PHONE');
+    expect(mapped.err()).toContain('note: "phone" is in none of the first 1000 lines; read from the lines that have it');
+    expect(mapped.out()).not.toContain('keys not used');
+    const body = JSON.parse((await readFile(out, 'utf8')).trim()) as { payload: { schema: string[]; data: string[][] } };
+    expect(body.payload.schema).toEqual(['EMAIL', 'PHONE']);
+    expect(body.payload.data.slice(1000).map((row) => row[1])).toEqual(['', sha256Hex('16505551234'), sha256Hex('16505551234')]);
+    expectNoPii(guessed.out(), guessed.err(), mapped.out(), mapped.err());
+  });
+
+  it('refuses --map naming a key that no line of a JSON-lines file has, when the file fits in the look-ahead', async () => {
+    const file = join(dir, 'short.jsonl');
+    await writeFile(file, '{"email":"alice@example.com"}\n');
+    const io = capture();
+    expect(await runAudienceCommand('add', { audience: '5', file, dryRun: join(dir, 'short-out.jsonl'), map: 'email=EMAIL,phnoe=PHONE' }, io)).toBe(2);
+    expect(io.err()).toContain('--map: no column "phnoe" in the input (columns: email)');
+  });
+
   it.each([
     [{ audience: 'abc', file: 'x.csv', dryRun: 'o' }, /--audience must be a numeric/],
     [{ audience: '1', file: 'x.csv' }, /no access token: pass --token or set LOCALGRAPH_TOKEN/],
