@@ -73,6 +73,18 @@ async function read(url: string, audienceId: string): Promise<{ operation_status
   return (await res.json()) as { operation_status: { code: number }; approximate_count_lower_bound: number };
 }
 
+/** Moves the control clock on (matching waits for it), then waits until the audience's count is final. */
+async function advanceAndSettle(url: string, audienceId: string, seconds: number): Promise<number> {
+  const moved = await fetch(`${url}/_localgraph/clock`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ advance_seconds: seconds }),
+  });
+  expect(moved.status).toBe(200);
+  await expect.poll(async () => (await read(url, audienceId)).operation_status.code, { timeout: 20_000, interval: 25 }).toBe(200);
+  return (await read(url, audienceId)).approximate_count_lower_bound;
+}
+
 describe('staged batches in files (data folder)', () => {
   it('spills a large batch, keeps a small one inline, matches both and deletes the file when done', async () => {
     const dataDir = tempDir();
@@ -88,15 +100,8 @@ describe('staged batches in files (data folder)', () => {
     expect(queueFiles(dataDir)).toHaveLength(1);
     expect((await read(server.url, id)).operation_status.code).toBe(441);
 
-    const moved = await fetch(`${server.url}/_localgraph/clock`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ advance_seconds: 61 }),
-    });
-    expect(moved.status).toBe(200);
-    await expect.poll(async () => (await read(server.url, id)).operation_status.code, { timeout: 20_000, interval: 25 }).toBe(200);
     // Alice and Bob, from the spilled batch (and Bob again from the inline one).
-    expect((await read(server.url, id)).approximate_count_lower_bound).toBe(2);
+    expect(await advanceAndSettle(server.url, id, 61)).toBe(2);
     // The queue ran dry: the finished batch's file is gone.
     await expect.poll(() => queueFiles(dataDir), { timeout: 10_000, interval: 25 }).toEqual([]);
   });
@@ -121,14 +126,7 @@ describe('staged batches in files (data folder)', () => {
     expect(queueFiles(dataDir)).not.toContain('orphan-left-by-a-crash.rows');
     // The batch was staged to be ready 600 s later (on the control clock, which survived too).
     expect((await read(second.url, id)).operation_status.code).toBe(441);
-    const moved = await fetch(`${second.url}/_localgraph/clock`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ advance_seconds: 601 }),
-    });
-    expect(moved.status).toBe(200);
-    await expect.poll(async () => (await read(second.url, id)).operation_status.code, { timeout: 20_000, interval: 25 }).toBe(200);
-    expect((await read(second.url, id)).approximate_count_lower_bound).toBe(2);
+    expect(await advanceAndSettle(second.url, id, 601)).toBe(2);
     await expect.poll(() => queueFiles(dataDir), { timeout: 10_000, interval: 25 }).toEqual([]);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
