@@ -2,8 +2,8 @@
  * People's match keys are stored; a store made by older normalisation rules must not keep
  * matching by them. The store's `meta` records the key-derivation version; a different one at
  * start-up rebuilds every person's keys, and rows waiting unmatched are matched again, so a person
- * then matches a row hashed by the new rules. On PostgreSQL (the `postgres` project) several
- * processes starting at once rebuild only once.
+ * then matches a row hashed by the new rules. Several processes starting at once on PostgreSQL
+ * rebuild only once: test/scaling/key-version-processes.test.ts.
  *
  * The stale keys are made the way the old rules made them: Zoe's ZIP `2134` unpadded (old: as
  * written; now `02134`), Bruno's `55 98765-4321` in Brazil without the calling code (old: taken as
@@ -15,26 +15,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_VERSION_META, keyDerivationVersion } from '../../../src/audiences/key-version.js';
 import { KEY_RULES_VERSION } from '../../../src/audiences/normalize.js';
-import { personKeys, type PersonIdentity } from '../../../src/audiences/person-keys.js';
+import { personKeys } from '../../../src/audiences/person-keys.js';
 import { audienceServices } from '../../../src/audiences/services.js';
 import type { ServerConfig } from '../../../src/server/config.js';
 import { dropPostgresSchema } from '../../../src/storage/postgres.js';
 import { freshSchemaName, startTestServer, TEST_PG_URL, type TestServer } from '../../helpers/server.js';
+import { OLD_IDENTITIES, PEOPLE, ROWS, staleKeys } from '../../helpers/stale-keys.js';
 import { count, createAudience, sha, users } from './audience-helpers.js';
-
-const PEOPLE = [
-  { key: 'zoe_kv', name: 'Zoe Zipless', first_name: 'Zoe', last_name: 'Zipless', profile: { zip: '2134', country: 'US' } },
-  { key: 'bruno_kv', name: 'Bruno Brasil', first_name: 'Bruno', last_name: 'Brasil', profile: { phone: '55 98765-4321', country: 'BR' } },
-];
-
-/** What the old rules stored for them: the same people, their values read without the new rules. */
-const OLD_IDENTITIES: PersonIdentity[] = [
-  { id: 'zoe_kv', email: null, first_name: 'Zoe', last_name: 'Zipless', profile: { zip: '2134' }, asids: [], externIds: [] },
-  { id: 'bruno_kv', email: null, first_name: 'Bruno', last_name: 'Brasil', profile: { phone: '5598765-4321' }, asids: [], externIds: [] },
-];
-
-/** Rows hashed by the new rules (what localgraph's uploader sends for these people). */
-const ROWS = { schema: ['FN', 'LN', 'ZIP', 'PHONE'], data: [[sha('zoe'), sha('zipless'), sha('02134'), ''], ['', '', '', sha('5555987654321')]] };
 
 const dialect = TEST_PG_URL ? 'postgres' : 'sqlite';
 let dir: string | undefined;
@@ -47,12 +34,6 @@ function start(): Promise<TestServer> {
 }
 
 const rebuilt = (s: TestServer): number => audienceServices(s.services)!.people.keysRebuilt;
-
-async function staleKeys(s: TestServer, version: string | undefined): Promise<void> {
-  const sets = OLD_IDENTITIES.map((p) => ({ personId: p.id, ...personKeys(p) }));
-  await s.store.audiences.rows.replacePersonKeys(sets, s.services.clock.nowSeconds());
-  if (version !== undefined) await s.store.world.setMeta(KEY_VERSION_META, version);
-}
 
 /** Whether the store holds each of these keys for this person. */
 async function held(s: TestServer, personId: string, keys: Array<{ hash: Buffer }>): Promise<boolean[]> {
@@ -180,26 +161,6 @@ describe(`people's keys of older rules are rebuilt at start (${dialect})`, () =>
       expect(rebuilt(again)).toBe(0);
     } finally {
       await again.close();
-    }
-  });
-
-  it.runIf(TEST_PG_URL)('several processes starting at once on PostgreSQL: one rebuilds, the others find it done', async () => {
-    const s = await start();
-    await staleKeys(s, '1');
-    await s.close();
-    const servers = await Promise.all([start(), start(), start()]);
-    try {
-      const counts = servers.map(rebuilt).sort((a, b) => a - b);
-      expect(counts[0]).toBe(0);
-      expect(counts[1]).toBe(0);
-      expect(counts[2]).toBeGreaterThanOrEqual(PEOPLE.length);
-      for (const t of servers) {
-        const other = await createAudience(t);
-        await users(t, other, { payload: { schema: ['PHONE'], data: [[sha('5555987654321')]] } });
-        expect(await count(t, other)).toBe(1);
-      }
-    } finally {
-      await Promise.all(servers.map((t) => t.close()));
     }
   });
 });
