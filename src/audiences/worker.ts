@@ -10,7 +10,7 @@
  */
 import crypto, { randomBytes } from 'node:crypto';
 import type { Services } from '../server/services.js';
-import type { CustomAudience, UploadBatch } from '../storage/audiences.js';
+import { MissingBatchError, type CustomAudience, type UploadBatch } from '../storage/audiences.js';
 import type { AddRow, RemoveRow, SliceProgress } from '../storage/audiences-rows.js';
 import { isEmptyCell } from './hashing.js';
 import { K } from './key-types.js';
@@ -245,7 +245,14 @@ export class MatchWorker {
         await this.people.ensure();
         if (this.heldBack && this.holdBack(performance.now())) return;
         const nowMs = clock.now();
-        const batch = await repo.claimNext(this.id, nowMs, STALE_CLAIM_MS);
+        let batch: UploadBatch | undefined;
+        try {
+          batch = await repo.claimNext(this.id, nowMs, STALE_CLAIM_MS);
+        } catch (e) {
+          if (!(e instanceof MissingBatchError)) throw e;
+          await this.retire(e);
+          continue;
+        }
         this.heldBack = false;
         if (!batch) {
           const ranDry = this.sliceSinceIdle;
@@ -275,6 +282,11 @@ export class MatchWorker {
         }
         await this.processSlice(batch, size);
         this.sliceSinceIdle = true;
+        // A long upload never lets the queue run dry: finished batches' files go meanwhile too.
+        if (performance.now() - this.lastSweep >= SWEEP_EVERY_MS) {
+          this.lastSweep = performance.now();
+          await repo.sweepBatchFiles();
+        }
         // Let requests in between slices.
         await new Promise((r) => setImmediate(r));
       }
@@ -283,6 +295,29 @@ export class MatchWorker {
       this.services.log.error({ err: e }, 'audience matching failed; retrying');
       this.notify(1000);
     }
+  }
+
+  /**
+   * A batch whose rows' file is gone (a data folder restored without `localgraph-queue/`, or emptied
+   * by hand) can never be applied; left at the head of the queue it would stop matching for every
+   * audience. It is retired as done — its session's pending count drops — and said loudly.
+   */
+  private async retire(e: MissingBatchError): Promise<void> {
+    const b = e.batch;
+    this.lastError = e.message;
+    this.services.log.error(
+      { batchId: b.id, audienceId: b.audience_id, sessionId: b.session_id, rows: Number(b.row_count) - Number(b.rows_done) },
+      `an upload batch's rows are missing, so it cannot be matched; it is dropped: ${e.message}`,
+    );
+    await this.services.store.audiences.rows.advance(b.audience_id, {
+      batchId: b.id,
+      rowsDone: Number(b.row_count),
+      finished: true,
+      rowsInSlice: Number(b.row_count) - Number(b.rows_done),
+      ...(b.session_id ? { session: { adAccountId: b.ad_account_id, sessionId: b.session_id } } : {}),
+      matched: 0,
+      nowSeconds: this.services.clock.nowSeconds(),
+    });
   }
 
   /**

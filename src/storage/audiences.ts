@@ -13,7 +13,7 @@ import { limitPageCache, SqliteAudienceRows } from './audiences-rows-sqlite.js';
 import { PostgresAudienceRows } from './postgres-audience-rows.js';
 import { claimNextPostgres } from './postgres-queue.js';
 import type { AudienceRowStore } from './audiences-rows.js';
-import { SPILL_MIN_BYTES, type BatchFiles } from './batch-files.js';
+import { MissingBatchRowsError, SPILL_MIN_BYTES, type BatchFiles } from './batch-files.js';
 
 export type CustomAudience = Selectable<CustomAudienceTable>;
 export type AudienceSession = Selectable<AudienceSessionTable>;
@@ -29,6 +29,17 @@ export function bindSqliteRaw(db: object, raw: SQLite.Database): void {
   RAW.set(db, raw);
   // Before anything reads through it (the people sync's first count scans every person).
   limitPageCache(raw);
+}
+
+/** The batch whose rows' file is missing (MissingBatchRowsError), for the matcher to retire. */
+export class MissingBatchError extends MissingBatchRowsError {
+  constructor(
+    message: string,
+    readonly batch: UploadBatch,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 export class AudienceRepo {
@@ -181,7 +192,8 @@ export class AudienceRepo {
    */
   private async spill(batches: NewUploadBatch[]): Promise<{ batches: NewUploadBatch[]; files: string[] }> {
     const files: string[] = [];
-    if (!this.batchFiles) return { batches, files };
+    // Inside a caller's transaction (a fixture load) a file's syncs would hold the connection: inline.
+    if (!this.batchFiles || this.db.isTransaction) return { batches, files };
     try {
       const out: NewUploadBatch[] = [];
       for (const b of batches) {
@@ -200,9 +212,15 @@ export class AudienceRepo {
     }
   }
 
-  /** A claimed batch with its rows, wherever they are kept. */
+  /** A claimed batch with its rows, wherever they are kept; MissingBatchRowsError (with the batch) if its file is gone. */
   private withRows(b: UploadBatch): UploadBatch {
-    return b.rows_file && this.batchFiles ? { ...b, rows: this.batchFiles.read(b.rows_file) } : b;
+    if (!b.rows_file || !this.batchFiles) return b;
+    try {
+      return { ...b, rows: this.batchFiles.read(b.rows_file) };
+    } catch (e) {
+      if (e instanceof MissingBatchRowsError) throw new MissingBatchError(e.message, b, { cause: e });
+      throw e;
+    }
   }
 
   /**
@@ -329,7 +347,17 @@ export class AudienceRepo {
     if (chosen.length === 0) return [];
     await this.db.updateTable('upload_batches').set({ claimed_by: worker, claimed_at: nowMs }).where('id', 'in', chosen).execute();
     const claimed = await this.db.selectFrom('upload_batches').selectAll().where('id', 'in', chosen).orderBy('id').execute();
-    return claimed.map((b) => this.withRows(b));
+    const out: UploadBatch[] = [];
+    for (const b of claimed) {
+      try {
+        out.push(this.withRows(b));
+      } catch (e) {
+        // Claimed by this worker: claimNext takes it next and reports it.
+        if (e instanceof MissingBatchRowsError) break;
+        throw e;
+      }
+    }
+    return out;
   }
 
   async nextReadyAt(): Promise<number | undefined> {

@@ -8,10 +8,13 @@
  * loop), and the transaction that follows only records the file's name.
  *
  * Durability is kept: the file and its directory entry are synced before the transaction that
- * names it commits, so an acknowledged batch survives a crash. A crash between the two leaves a file
- * nothing names; `sweep` deletes those (at start-up, and whenever the matcher's queue runs dry).
- * Only one process writes a SQLite store, so the names written but not yet committed are known
- * here (`#pending`) and a sweep never races a request.
+ * names it commits, so an acknowledged batch survives a crash. A file goes when no queue row names it
+ * any more and either
+ * - this process's matcher read it (its batch is done) — deleted after SQLite's log is synced, since
+ *   the matcher commits without a sync and a power cut must not bring back a row whose file is gone;
+ * - or it is older than ORPHAN_GRACE_MS: what a crash left between a file and its transaction. A
+ *   younger file nobody here knows may be a request's write in flight in another process that opened
+ *   the same folder (`npm start` twice), so it is left alone.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,15 +23,27 @@ import path from 'node:path';
 
 /** Batches smaller than this stay inline: a file's create and syncs cost more than the WAL pages. */
 export const SPILL_MIN_BYTES = 128 << 10;
+/** An unnamed file this process did not read is deleted only once it is this old. */
+export const ORPHAN_GRACE_MS = 10 * 60_000;
 const SUFFIX = '.rows';
+
+/** A queue row names a file that is not there (a data folder restored without it, or emptied by hand). */
+export class MissingBatchRowsError extends Error {
+  override readonly name = 'MissingBatchRowsError';
+}
 
 export class BatchFiles {
   readonly #dir: string;
+  readonly #logFile: string | undefined;
   /** Written (or being written) and not yet committed or discarded. */
   readonly #pending = new Set<string>();
+  /** Read by this process's matcher: its batch was committed; once no row names it, it is done. */
+  readonly #read = new Set<string>();
 
-  constructor(dir: string) {
+  /** `logFile`: SQLite's write-ahead log, synced before files are deleted. */
+  constructor(dir: string, logFile?: string) {
     this.#dir = dir;
+    this.#logFile = logFile;
     fs.mkdirSync(dir, { recursive: true });
   }
 
@@ -75,9 +90,11 @@ export class BatchFiles {
 
   read(name: string): Buffer {
     try {
-      return fs.readFileSync(path.join(this.#dir, name));
+      const rows = fs.readFileSync(path.join(this.#dir, name));
+      this.#read.add(name);
+      return rows;
     } catch (e) {
-      throw new Error(`the staged rows of an upload batch are missing (${path.join(this.#dir, name)}): ${(e as Error).message}`, { cause: e });
+      throw new MissingBatchRowsError(`the staged rows of an upload batch are missing (${path.join(this.#dir, name)}): ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -86,14 +103,40 @@ export class BatchFiles {
     return fs.readdirSync(this.#dir).filter((f) => f.endsWith(SUFFIX));
   }
 
-  /** Deletes the files of `listed` that no queue row names and no request is about to name. */
-  sweep(listed: readonly string[], referenced: ReadonlySet<string>): number {
-    let removed = 0;
+  /** Deletes the files of `listed` that no queue row names and that are done or orphaned (see above). */
+  sweep(listed: readonly string[], referenced: ReadonlySet<string>, nowMs = Date.now()): number {
+    const doomed: string[] = [];
     for (const name of listed) {
       if (referenced.has(name) || this.#pending.has(name)) continue;
-      fs.rmSync(path.join(this.#dir, name), { force: true });
-      removed++;
+      if (this.#read.has(name)) {
+        doomed.push(name);
+        continue;
+      }
+      const stat = fs.statSync(path.join(this.#dir, name), { throwIfNoEntry: false });
+      if (stat !== undefined && nowMs - stat.mtimeMs >= ORPHAN_GRACE_MS) doomed.push(name);
     }
-    return removed;
+    if (doomed.length === 0) return 0;
+    this.#syncLog();
+    for (const name of doomed) {
+      fs.rmSync(path.join(this.#dir, name), { force: true });
+      this.#read.delete(name);
+    }
+    return doomed.length;
+  }
+
+  /** Makes every commit so far durable (the matcher's run with synchronous=NORMAL). */
+  #syncLog(): void {
+    if (this.#logFile === undefined) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(this.#logFile, 'r');
+    } catch {
+      return; // no log file: nothing unsynced
+    }
+    try {
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }

@@ -116,7 +116,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   bindSqliteRaw(db, raw);
   await migrate(db as unknown as Kysely<unknown>, 'sqlite');
   // In memory (--ephemeral) nothing is durable anyway: rows stay inline there.
-  const batchFiles = file ? new BatchFiles(path.join(path.dirname(file), 'localgraph-queue')) : undefined;
+  const batchFiles = file ? new BatchFiles(path.join(path.dirname(file), 'localgraph-queue'), `${file}-wal`) : undefined;
   const store = new Store(db, 'sqlite', () => db.destroy(), undefined, undefined, batchFiles);
   // Files a crash left behind between their write and their transaction.
   await store.audiences.sweepBatchFiles();

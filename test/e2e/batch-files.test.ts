@@ -117,18 +117,45 @@ describe('staged batches in files (data folder)', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe('SIGKILL');
 
-    // What a crash between a file's write and its transaction leaves behind.
-    fs.writeFileSync(path.join(dataDir, 'localgraph-queue', 'orphan-left-by-a-crash.rows'), Buffer.alloc(4096, 1));
-    expect(queueFiles(dataDir)).toHaveLength(2);
+    // What a crash between a file's write and its transaction leaves behind, some time ago…
+    const orphan = path.join(dataDir, 'localgraph-queue', 'orphan-left-by-a-crash.rows');
+    fs.writeFileSync(orphan, Buffer.alloc(4096, 1));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(orphan, hourAgo, hourAgo);
+    // …and a file just written by a request of another process on the same folder, not yet committed.
+    fs.writeFileSync(path.join(dataDir, 'localgraph-queue', 'in-flight-elsewhere.rows'), Buffer.alloc(4096, 2));
+    expect(queueFiles(dataDir)).toHaveLength(3);
 
     const second = await serve(['--port', '0', '--data', dataDir, '--match-delay', '0'], { env });
     processes.push(second);
     expect(queueFiles(dataDir)).not.toContain('orphan-left-by-a-crash.rows');
+    expect(queueFiles(dataDir)).toContain('in-flight-elsewhere.rows');
     // The batch was staged to be ready 600 s later (on the control clock, which survived too).
     expect((await read(second.url, id)).operation_status.code).toBe(441);
     expect(await advanceAndSettle(second.url, id, 601)).toBe(2);
-    await expect.poll(() => queueFiles(dataDir), { timeout: 10_000, interval: 25 }).toEqual([]);
+    // The matched batch's file goes; the young unknown one stays until it is old.
+    await expect.poll(() => queueFiles(dataDir), { timeout: 10_000, interval: 25 }).toEqual(['in-flight-elsewhere.rows']);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('drops a batch whose file is gone, says so, and keeps matching every other audience', async () => {
+    const dataDir = tempDir();
+    const server = await startServer({ port: 0, dataDir, demo: true, adminToken: ADMIN, matchDelayMs: 60_000, logRequests: false });
+    servers.push(server);
+    const lost = await createAudience(server.url);
+    const other = await createAudience(server.url);
+    await upload(server.url, lost, rows(1500), 1);
+    const [file] = queueFiles(dataDir);
+    expect(file).toBeDefined();
+    fs.rmSync(path.join(dataDir, 'localgraph-queue', file!)); // a folder restored without its queue
+    const r = await post(server.url, `/v21.0/${other}/users?access_token=${TOKEN}`, { payload: { schema: ['EMAIL'], data: [[sha('alice@example.com')]] } });
+    expect(r.status).toBe(200);
+
+    expect(await advanceAndSettle(server.url, other, 61)).toBe(1);
+    await expect.poll(async () => (await read(server.url, lost)).operation_status.code, { timeout: 20_000, interval: 25 }).toBe(200);
+    expect((await read(server.url, lost)).approximate_count_lower_bound).toBe(0);
+    const matcher = await fetch(`${server.url}/_localgraph/audiences/matcher`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(JSON.stringify(await matcher.json())).toMatch(/staged rows of an upload batch are missing/);
   });
 });

@@ -84,6 +84,8 @@ export function jsonBody(params: Params): string {
   for (let i = 0; i < state.raws.length; i++) {
     const serialised = `"\\u0000raw:${nonce}:${i}"`;
     const at = text.indexOf(serialised);
+    // Every RawJson reached by JSON.stringify left its marker; a miss would splice the wrong place.
+    if (at < 0) throw new Error('jsonBody: a RawJson value was not serialised where expected');
     text = text.slice(0, at) + state.raws[i]!.text + text.slice(at + serialised.length);
   }
   return text;
