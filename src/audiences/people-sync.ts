@@ -18,6 +18,15 @@ import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from '
 import { personKeys, type PersonIdentity } from './person-keys.js';
 
 const BUILD_CHUNK = 500;
+/** A start-up rebuild logs a progress line (info) each time this many more people are done. */
+const PROGRESS_EVERY = 20_000;
+
+export interface PeopleSyncOptions {
+  /** People read, built and re-matched at a time (a page of ids, and one query per table for them). */
+  pageSize?: number;
+  /** A rebuild's progress line every this many people. */
+  progressEvery?: number;
+}
 
 export class PeopleSync {
   private signature = '';
@@ -25,8 +34,16 @@ export class PeopleSync {
   private chain: Promise<void> = Promise.resolve();
   /** People whose keys this process rebuilt for a new key-derivation version (upgradeKeys). */
   keysRebuilt = 0;
+  pageSize: number;
+  progressEvery: number;
 
-  constructor(private readonly services: Services) {}
+  constructor(
+    private readonly services: Services,
+    options: PeopleSyncOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? BUILD_CHUNK;
+    this.progressEvery = options.progressEvery ?? PROGRESS_EVERY;
+  }
 
   /** The next ensure() does the full comparison (after a fixture load, a reset). */
   invalidate(): void {
@@ -57,7 +74,7 @@ export class PeopleSync {
       if (counts.people !== counts.keySets) {
         const drift = await repo.personKeyDrift();
         for (const id of drift.stale) await this.leave(id);
-        for (let i = 0; i < drift.missing.length; i += BUILD_CHUNK) await this.build(drift.missing.slice(i, i + BUILD_CHUNK), true);
+        for (let i = 0; i < drift.missing.length; i += this.pageSize) await this.build(drift.missing.slice(i, i + this.pageSize), true);
       }
       // The fingerprint taken before the comparison: anything that changed since (a fixture load
       // committing meanwhile, the keys just built) shows as a change next time and is looked at then.
@@ -83,6 +100,11 @@ export class PeopleSync {
    *
    * One process does it: on PostgreSQL the others wait on the lock, then find the version current.
    * Returns how many people's keys were rebuilt (0 when nothing was to do).
+   *
+   * It runs before the server listens, and takes minutes on a store of a million people: a warning
+   * says so when it starts (why, and how many people), an info line every `progressEvery` people
+   * tells how far each pass is. Two passes over the people a page at a time (keys, then waiting
+   * rows), each paging the ids anew: only one page is held, whatever the store's size.
    */
   async upgradeKeys(): Promise<number> {
     const { store } = this.services;
@@ -93,17 +115,32 @@ export class PeopleSync {
         const stored = await store.world.getMeta(KEY_VERSION_META);
         if (stored === version) return 0;
         let rebuilt = 0;
-        if ((await store.audiences.countPeopleAndKeySets()).keySets > 0) {
+        const counts = await store.audiences.countPeopleAndKeySets();
+        if (counts.keySets > 0) {
+          const why =
+            stored === undefined
+              ? 'the store has match keys but does not record the rules they were derived by (a data folder from an older localgraph)'
+              : `the store's match keys were derived by other normalisation rules (${stored}; this code's are ${version})`;
+          this.services.log.warn(
+            { people: counts.people, from: stored ?? null, to: version },
+            `rebuilding the match keys of ${counts.people} people before the server listens: ${why}; on a large store this takes minutes`,
+          );
           for (const id of (await store.audiences.personKeyDrift()).stale) await this.leave(id);
           // First every key, so the re-match below sees everyone's new keys…
-          const pages: string[][] = [];
-          for await (const ids of livePeopleIds(store, BUILD_CHUNK)) {
+          const built = this.progress('people match keys rebuilt', counts.people);
+          for await (const ids of livePeopleIds(store, this.pageSize)) {
             await this.build(ids, false);
-            pages.push(ids);
             rebuilt += ids.length;
+            built(rebuilt);
           }
-          // …then the rows waiting for someone, page by page in id order.
-          for (const ids of pages) await this.rematchWaiting(ids);
+          // …then the rows waiting for someone, paging the people anew (the order does not matter).
+          const rematched = this.progress('people whose waiting audience rows were matched again', rebuilt);
+          let done = 0;
+          for await (const ids of livePeopleIds(store, this.pageSize)) {
+            await this.rematchWaiting(ids);
+            done += ids.length;
+            rematched(done);
+          }
         }
         await store.world.setMeta(KEY_VERSION_META, version);
         this.forced = true;
@@ -114,6 +151,16 @@ export class PeopleSync {
         return rebuilt;
       }),
     );
+  }
+
+  /** A progress reporter: an info line each time `done` passes another `progressEvery` people. */
+  private progress(what: string, total: number): (done: number) => void {
+    let logged = 0;
+    return (done) => {
+      if (done - logged < this.progressEvery) return;
+      logged = done;
+      this.services.log.info({ done, total }, `${what}: ${done} of ${total}`);
+    };
   }
 
   /**
@@ -178,32 +225,58 @@ export class PeopleSync {
     return this.serial(() => this.leave(personId));
   }
 
-  private async identity(personId: string): Promise<PersonIdentity | undefined> {
-    const { world, audiences } = this.services.store;
-    const p = await world.getPerson(personId);
-    if (!p) return undefined;
-    let profile: Record<string, unknown> = {};
-    try {
-      profile = JSON.parse(p.profile) as Record<string, unknown>;
-    } catch {
-      // A malformed profile only means fewer keys.
+  /**
+   * What the keys of these people are derived from, for those still live, in the order given: one
+   * query each for the people, their app-scoped ids and their extern ids, whatever their number.
+   */
+  private async identities(personIds: string[]): Promise<PersonIdentity[]> {
+    if (personIds.length === 0) return [];
+    const db = this.services.store.db as unknown as Kysely<Database & AudienceTables>;
+    const people = await db
+      .selectFrom('people')
+      .select(['id', 'email', 'first_name', 'last_name', 'profile'])
+      .where('id', 'in', personIds)
+      .where('deleted', '=', 0)
+      .execute();
+    if (people.length === 0) return [];
+    const live = people.map((p) => p.id);
+    const asids = new Map<string, string[]>();
+    const appUsers = await db.selectFrom('app_users').select(['person_id', 'asid']).where('person_id', 'in', live).orderBy('person_id').orderBy('app_id').execute();
+    for (const u of appUsers) {
+      const list = asids.get(u.person_id);
+      if (list) list.push(u.asid);
+      else asids.set(u.person_id, [u.asid]);
     }
-    const asids = (await world.listAppUsersOfPerson(personId)).map((u) => u.asid);
-    const externIds = (await audiences.externIdsOf(personId)).map((e) => ({
-      adAccountId: e.ad_account_id,
-      externHash: Buffer.isBuffer(e.extern_hash) ? e.extern_hash : Buffer.from(e.extern_hash),
-    }));
-    return { id: p.id, email: p.email, first_name: p.first_name, last_name: p.last_name, profile, asids, externIds };
+    const externIds = new Map<string, PersonIdentity['externIds']>();
+    for (const e of await db.selectFrom('person_extern_ids').select(['person_id', 'ad_account_id', 'extern_hash']).where('person_id', 'in', live).execute()) {
+      const id = { adAccountId: e.ad_account_id, externHash: Buffer.isBuffer(e.extern_hash) ? e.extern_hash : Buffer.from(e.extern_hash) };
+      const list = externIds.get(e.person_id);
+      if (list) list.push(id);
+      else externIds.set(e.person_id, [id]);
+    }
+    const byId = new Map(people.map((p) => [p.id, p]));
+    const out: PersonIdentity[] = [];
+    for (const personId of personIds) {
+      const p = byId.get(personId);
+      if (!p) continue;
+      byId.delete(personId); // an id given twice is built once
+      let profile: Record<string, unknown> = {};
+      try {
+        profile = JSON.parse(p.profile) as Record<string, unknown>;
+      } catch {
+        // A malformed profile only means fewer keys.
+      }
+      out.push({ id: p.id, email: p.email, first_name: p.first_name, last_name: p.last_name, profile, asids: asids.get(p.id) ?? [], externIds: externIds.get(p.id) ?? [] });
+    }
+    return out;
   }
 
   /** Builds (or rebuilds) key sets and lets each person join the audiences that were waiting for them. */
   private async build(personIds: string[], join: boolean): Promise<void> {
     const sets: PersonKeySet[] = [];
-    for (const id of personIds) {
-      const ident = await this.identity(id);
-      if (!ident) continue;
+    for (const ident of await this.identities(personIds)) {
       const k = personKeys(ident);
-      sets.push({ personId: id, keys: k.keys, attrs: k.attrs });
+      sets.push({ personId: ident.id, keys: k.keys, attrs: k.attrs });
     }
     const rows = this.services.store.audiences.rows;
     await rows.replacePersonKeys(sets, this.services.clock.nowSeconds());
