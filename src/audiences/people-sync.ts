@@ -34,6 +34,8 @@ export class PeopleSync {
   private chain: Promise<void> = Promise.resolve();
   /** People whose keys this process rebuilt for a new key-derivation version (upgradeKeys). */
   keysRebuilt = 0;
+  /** upgradeKeys found (or made) the store's keys this code's: a version missing later was cleared since. */
+  private keysCurrent = false;
   pageSize: number;
   progressEvery: number;
 
@@ -76,6 +78,14 @@ export class PeopleSync {
         for (const id of drift.stale) await this.leave(id);
         for (let i = 0; i < drift.missing.length; i += this.pageSize) await this.build(drift.missing.slice(i, i + this.pageSize), true);
       }
+      // Keys but no recorded version, after start-up found the store at this code's version: the
+      // record was cleared since (a reset or a replacing fixture load clears `meta` with everything
+      // else), so every key there was built after the clear, by this code — e.g. the keys of people
+      // given extern ids by the load (personChanged), built before the store was seen empty.
+      // Recorded now, or every later start would rebuild them all.
+      if (counts.keySets > 0 && this.keysCurrent && (await this.services.store.world.getMeta(KEY_VERSION_META)) === undefined) {
+        await this.services.store.world.setMeta(KEY_VERSION_META, keyDerivationVersion());
+      }
       // The fingerprint taken before the comparison: anything that changed since (a fixture load
       // committing meanwhile, the keys just built) shows as a change next time and is looked at then.
       this.signature = sig;
@@ -109,11 +119,17 @@ export class PeopleSync {
   async upgradeKeys(): Promise<number> {
     const { store } = this.services;
     const version = keyDerivationVersion();
-    if ((await store.world.getMeta(KEY_VERSION_META)) === version) return 0;
+    if ((await store.world.getMeta(KEY_VERSION_META)) === version) {
+      this.keysCurrent = true;
+      return 0;
+    }
     return store.locks.exclusive('person-keys-version', () =>
       this.serial(async () => {
         const stored = await store.world.getMeta(KEY_VERSION_META);
-        if (stored === version) return 0;
+        if (stored === version) {
+          this.keysCurrent = true;
+          return 0;
+        }
         let rebuilt = 0;
         const counts = await store.audiences.countPeopleAndKeySets();
         if (counts.keySets > 0) {
@@ -143,6 +159,7 @@ export class PeopleSync {
           }
         }
         await store.world.setMeta(KEY_VERSION_META, version);
+        this.keysCurrent = true;
         this.forced = true;
         this.keysRebuilt += rebuilt;
         if (rebuilt > 0) {
