@@ -11,7 +11,9 @@
  * - A value that already is a 64-character hex digest passes through as a hash (lower-cased), so
  *   exported rows and hand-hashed rows load as before.
  * - Every other column is left to the /users payload reader (payload.ts), which already takes
- *   MADID, EXTERN_ID and app-scoped ids raw and hashes them itself.
+ *   MADID, EXTERN_ID and app-scoped ids raw and hashes them itself. A chunk may carry `app_ids` /
+ *   `page_ids` as a /users payload does (checked when given), but unlike a request it need not:
+ *   an `APPUID` or `PAGEUID` cell matches the person with that id whatever the app.
  * - A value the rules cannot normalise (an email without a domain, `Atlantis` as a country), or a
  *   raw value in a hashed column Meta gives no rule for (STREETNAME…), fails the whole fixture
  *   with the JSON path of the cell. Messages name the key, never the value (docs/client.md: raw
@@ -30,6 +32,14 @@ const NORMALISED: ReadonlySet<string> = new Set<SchemaKey>(['EMAIL', 'PHONE', 'G
 export interface FixtureRowsChunk {
   schema: string | string[];
   data: unknown[];
+  app_ids?: Array<string | number>;
+  page_ids?: Array<string | number>;
+}
+
+/** The payload parsePayload reads for a chunk (its rows replaced by `data`); scope ids optional. */
+function payloadOf(chunk: FixtureRowsChunk, data: unknown[]): ParsedUpload {
+  const ids = { ...(chunk.app_ids !== undefined ? { app_ids: chunk.app_ids } : {}), ...(chunk.page_ids !== undefined ? { page_ids: chunk.page_ids } : {}) };
+  return parsePayload({ schema: chunk.schema, data, ...ids }, { requireScopeIds: false });
 }
 
 const isEmpty = (v: unknown): boolean => v === '' || v === null || v === undefined;
@@ -98,11 +108,11 @@ export function hashReadableCells(chunk: FixtureRowsChunk, path: string): unknow
 /** Reads a chunk of readable (or already hashed) rows into what gets staged; see the module comment. */
 export function parseFixtureRows(chunk: FixtureRowsChunk, path: string): ParsedUpload {
   const data = hashReadableCells(chunk, path);
-  const parsed = wrap(path, () => parsePayload({ schema: chunk.schema, data }));
+  const parsed = wrap(path, () => payloadOf(chunk, data));
   if (parsed.invalid === 0) return parsed;
   // Name the first bad row by its index: the payload reader keys its samples by content.
   for (const [r, row] of data.entries()) {
-    const one = wrap(path, () => parsePayload({ schema: chunk.schema, data: [row] }));
+    const one = wrap(path, () => payloadOf(chunk, [row]));
     const reason = Object.values(one.samples)[0];
     if (reason !== undefined) throw new FixtureError(`${path}.data[${r}]`, `row is invalid: ${reason}`);
   }

@@ -23,7 +23,13 @@ interface RowsChunk {
   schema: string | string[];
   data: unknown[];
   prehashed?: boolean;
+  /** As a /users payload's (fixture-rows.ts): optional here, checked when given. */
+  app_ids?: Array<string | number>;
+  page_ids?: Array<string | number>;
 }
+
+/** `app_ids` / `page_ids` of a chunk: numeric ids, as the /users parameters take them. */
+const scopeIds = { type: 'array', items: { oneOf: [{ type: 'string', pattern: '^[0-9]{1,20}$' }, { type: 'integer', minimum: 1 }] } };
 
 interface FixtureAudience {
   id: string;
@@ -59,6 +65,8 @@ const chunkSchema = {
     schema: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
     data: { type: 'array', maxItems: 10000 },
     prehashed: { type: 'boolean' },
+    app_ids: scopeIds,
+    page_ids: scopeIds,
   },
 };
 

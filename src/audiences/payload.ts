@@ -79,7 +79,8 @@ export function readSchema(p: Payload): { specs: KeySpec[]; multiKey: boolean } 
  * (D-users) — an `APPUID`/`UID` or `PAGEUID` column, in a single-key schema or an array (Meta's
  * own cross-platform example sends `["EMAIL","MADID","APPUID","LOOKALIKE_VALUE"]` with `app_ids`).
  * When given, every entry must be a numeric id, as the parameter's type says; a JSON array, a
- * JSON-array string or a comma-separated string are read alike.
+ * JSON-array string or a comma-separated string are read alike. A fixture's rows need not give
+ * them (ParseOptions.requireScopeIds).
  */
 function readIds(p: Payload, name: 'app_ids' | 'page_ids', required: boolean): void {
   let list: unknown = p[name];
@@ -173,14 +174,25 @@ function writeCell(spec: KeySpec, v: unknown, out: Buffer, offset: number): stri
   }
 }
 
-export function parsePayload(raw: unknown): ParsedUpload {
+export interface ParseOptions {
+  /**
+   * Whether app-scoped (`APPUID`) and page-scoped (`PAGEUID`) columns require `app_ids` /
+   * `page_ids`, as a /users request does (the default). A fixture's rows do not: the ids are
+   * checked when given, but localgraph matches such a column by the id alone (asids are unique
+   * across apps), stores no `app_ids`, and so a fixture and its export load without them.
+   */
+  requireScopeIds?: boolean;
+}
+
+export function parsePayload(raw: unknown, options: ParseOptions = {}): ParsedUpload {
   if (raw === undefined || raw === null || raw === '') throw audiencePayloadMissing();
   if (typeof raw !== 'object' || Array.isArray(raw)) throw invalidParameter('Param payload must be a JSON object');
   const p = raw as Payload;
   const { specs, multiKey } = readSchema(p);
   const names = specs.map((s) => s.name);
-  readIds(p, 'app_ids', names.includes('APPUID'));
-  readIds(p, 'page_ids', names.includes('PAGEUID'));
+  const required = options.requireScopeIds ?? true;
+  readIds(p, 'app_ids', required && names.includes('APPUID'));
+  readIds(p, 'page_ids', required && names.includes('PAGEUID'));
 
   let data = p.data;
   if (typeof data === 'string' && data.trim().startsWith('[')) {

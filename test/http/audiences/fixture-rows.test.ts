@@ -154,3 +154,70 @@ describe('readable values in a fixture audience’s rows', () => {
     }
   });
 });
+
+/**
+ * APPUID in an array schema: a /users request must give `app_ids`, but a fixture chunk need not
+ * (fixtures written before that requirement, and an author who names people by their asid, load
+ * as they did); it may give them, as a /users payload does, and they are checked when given.
+ */
+describe('app-scoped ids in a fixture audience’s rows', () => {
+  const nobody = 'nobody@example.org';
+
+  it('["EMAIL","APPUID"] rows without app_ids load, and the APPUID row matches the app-scoped person', async () => {
+    const id = '23850000000000300';
+    const load = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ id, ad_account: ACT, rows: { schema: ['EMAIL', 'APPUID'], data: [[nobody, DEMO.aliceAsid], [nobody, '']] } }] }));
+    expect(load.status, JSON.stringify(load.body)).toBe(200);
+    expect(await count(s, id)).toBe(1);
+    const m = await matches(s, id);
+    expect(m.audience).toMatchObject({ rows: 2, matched_rows: 1, unmatched_rows: 1 });
+    const matched = m.data.find((r: { matched: unknown }) => r.matched);
+    expect(matched.matched).toMatchObject({ person: 'alice', by: 'UID', app_scoped_ids: { [DEMO.appId]: DEMO.aliceAsid } });
+    // Alice's asid in the second app is hers too.
+    const second = '23850000000000301';
+    expect((await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ id: second, ad_account: ACT, rows: { schema: 'APPUID', data: [DEMO.aliceSecondAsid] } }] }))).status).toBe(200);
+    expect(await count(s, second)).toBe(1);
+  });
+
+  it('a chunk may carry app_ids / page_ids as a /users payload does; they are checked when given', async () => {
+    const id = '23850000000000302';
+    const rows = { schema: ['EMAIL', 'APPUID'], data: [[nobody, DEMO.bobAsid]], app_ids: [DEMO.appId, Number(DEMO.secondAppId)], page_ids: [DEMO.pageId] };
+    const load = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ id, ad_account: ACT, rows }] }));
+    expect(load.status, JSON.stringify(load.body)).toBe(200);
+    expect(await count(s, id)).toBe(1);
+    expect((await matches(s, id)).data[0].matched).toMatchObject({ person: 'bob', by: 'UID' });
+    const bad = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ id: '23850000000000303', ad_account: ACT, rows: { ...rows, app_ids: ['abc'] } }] }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^\(#100\) Invalid fixture at \$\.custom_audiences\[0\]\.rows\.app_ids\[0\]/);
+    const zero = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ id: '23850000000000304', ad_account: ACT, rows: { ...rows, app_ids: ['0'] } }] }));
+    expect(zero.status).toBe(400);
+    expect(zero.body.error.message).toBe('(#100) Invalid fixture at $.custom_audiences[0].rows: (#100) Param payload[app_ids][0] must be an integer');
+  });
+
+  it('a /users request still needs app_ids for APPUID', async () => {
+    const res = await s.call(`/v21.0/23850000000000300/users?access_token=${TOKEN}`, json({ payload: { schema: ['EMAIL', 'APPUID'], data: [[sha(nobody), DEMO.aliceAsid]] } }));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe('(#100) The parameter payload.app_ids is required');
+  });
+
+  it('export → load keeps the APPUID rows (exported as hashes, no app_ids needed)', async () => {
+    const copy = await startTestServer({ rateLimits: false, demo: false });
+    try {
+      const exported = (await s.admin('/_localgraph/export')).body;
+      const mine = exported.custom_audiences.find((a: { id: string }) => a.id === '23850000000000300');
+      // Grouped by the keys each row holds: the row without an APPUID is an EMAIL row.
+      expect(mine.rows).toHaveLength(2);
+      expect(mine.rows).toEqual(
+        expect.arrayContaining([
+          { schema: ['EMAIL', 'APPUID'], prehashed: true, data: [[sha(nobody), sha(DEMO.aliceAsid)]] },
+          { schema: ['EMAIL'], prehashed: true, data: [[sha(nobody)]] },
+        ]),
+      );
+      const reload = await copy.admin('/_localgraph/fixture', json(exported));
+      expect(reload.status, JSON.stringify(reload.body)).toBe(200);
+      expect(await count(copy, '23850000000000300')).toBe(1);
+      expect((await matches(copy, '23850000000000300')).data.find((r: { matched: unknown }) => r.matched).matched).toMatchObject({ person: 'alice', by: 'UID' });
+    } finally {
+      await copy.close();
+    }
+  });
+});
