@@ -22,7 +22,7 @@ import { GraphError } from '../graph/errors/graph-error.js';
 import type { CustomAudience } from '../storage/audiences.js';
 import { usersAnswer } from './answer.js';
 import { parsePayload } from './payload.js';
-import { decideBatch, holdsBatch, isExpired, readSession, SESSION_WINDOW_SECONDS } from './sessions.js';
+import { batchRepeatedWarning, decideBatch, holdsBatch, isExpired, readSession, SESSION_WINDOW_SECONDS } from './sessions.js';
 import { audienceSize } from './simulated-size.js';
 import { workerOf } from './services.js';
 import { batchRow, checkEditable, checkPayloadFits, dataSourceOf } from './upload.js';
@@ -105,7 +105,7 @@ export async function handleReplace(a: CustomAudience, ctx: GraphContext): Promi
       // Only a repeat gets here: a new batch after the end was refused above.
       if (decision.verdict === 'closed') throw endedError(decision.row);
       if (decision.verdict === 'expired') throw replaceSessionTimedOut();
-      ctx.debugMessages.push({ type: 'warning', message: `Batch ${session.batchSeq} of replace session ${session.sessionId} was already received; it was not counted again.` });
+      ctx.debugMessages.push({ type: 'warning', message: batchRepeatedWarning(session.sessionId, session.batchSeq, 'replace') });
     }
     return usersAnswer(ctx, a, {
       audienceId: a.id,

@@ -15,6 +15,18 @@ import type { AudienceSession } from '../storage/audiences.js';
 /** "we automatically terminate the session 90 minutes after we receive your first batch" */
 export const SESSION_WINDOW_SECONDS = 90 * 60;
 
+/**
+ * The `__debug__` warning answering a new batch after the session's end (counts unchanged, nothing
+ * applied). localgraph's uploader recognises it word for word (client/upload/uploader.ts): keep both
+ * in step.
+ */
+export const batchDiscardedWarning = (sessionId: string, verdict: 'closed' | 'expired'): string =>
+  `Session ${sessionId} has ended (${verdict === 'closed' ? 'last_batch_flag' : '90 minutes after its first batch'}); this batch was discarded.`;
+
+/** The `__debug__` warning answering a repeated batch_seq (not counted again); the uploader reads it too. */
+export const batchRepeatedWarning = (sessionId: string, batchSeq: number | undefined, kind: 'users' | 'replace'): string =>
+  `Batch ${batchSeq} of ${kind === 'replace' ? 'replace ' : ''}session ${sessionId} was already received; it was not counted again.`;
+
 export interface SessionInput {
   sessionId: string;
   batchSeq: number | undefined;

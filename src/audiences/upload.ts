@@ -18,7 +18,7 @@ import type { CustomAudience, NewUploadBatch } from '../storage/audiences.js';
 import type { AudienceSessionTable } from '../storage/audiences-schema.js';
 import { usersAnswer } from './answer.js';
 import { parsePayload, type ParsedUpload } from './payload.js';
-import { autoSession, decideBatch, readSession, type SessionInput } from './sessions.js';
+import { autoSession, batchDiscardedWarning, batchRepeatedWarning, decideBatch, readSession, type SessionInput } from './sessions.js';
 import { audienceSize } from './simulated-size.js';
 import { workerOf } from './services.js';
 
@@ -101,8 +101,8 @@ async function stageUsers(ctx: GraphContext, a: CustomAudience, op: UsersOp, par
         type: 'warning',
         message:
           decision.verdict === 'duplicate'
-            ? `Batch ${session.batchSeq} of session ${session.sessionId} was already received; it was not counted again.`
-            : `Session ${session.sessionId} has ended (${decision.verdict === 'closed' ? 'last_batch_flag' : '90 minutes after its first batch'}); this batch was discarded.`,
+            ? batchRepeatedWarning(session.sessionId, session.batchSeq, 'users')
+            : batchDiscardedWarning(session.sessionId, decision.verdict),
       });
       // Nothing of a discarded batch was counted, so none of its rows is sampled either: the
       // answer is the session as it stands, and its samples can never outnumber its invalid count.

@@ -61,6 +61,14 @@ export const MAX_BATCH_SIZE = 10_000;
 /** CSV files larger than this are hashed on worker threads (`workers: 'auto'`). */
 export const WORKER_THRESHOLD_BYTES = 1 << 20;
 const MAX_SAMPLES = 100;
+/**
+ * localgraph's `__debug__` warnings about a session batch, word for word (src/audiences/upload.ts):
+ * a batch after the session's end (group 1 the session id, group 2 why it ended), and a repeated
+ * batch_seq (group 1 the session id; /users and /usersreplace, replace.ts). Matched whole, and only
+ * for this upload's session: any other warning, from localgraph or from Graph, is not read as either.
+ */
+const DISCARDED = /^Session (\S+) has ended \((last_batch_flag|90 minutes after its first batch)\); this batch was discarded\.$/;
+const REPEATED = /^Batch \d+ of (?:replace )?session (\S+) was already received; it was not counted again\.$/;
 /** "we automatically terminate the session 90 minutes after we receive your first batch" (spec §4.1). */
 export const SESSION_WINDOW_MS = 90 * 60_000;
 /**
@@ -419,9 +427,12 @@ class Upload {
 
   /**
    * Whether Graph answered 200 without applying the batch (session over). Evidence, strongest first:
-   * a `__debug__` warning (localgraph sends one when asked with debug=warning; Meta's wording is not
-   * documented), or a session whose `num_received` is known to be cumulative and did not grow past
-   * what it was when the batch was sent — unless the batch may be a repeat of one already counted.
+   * localgraph's `__debug__` warning for a discarded batch of this session (sent when asked with
+   * debug=warning; only its exact wording counts, since the real Graph gets debug=warning too and
+   * may warn about anything, in words of its own, which are not documented for this), or — the
+   * general test, whatever the server — a session whose `num_received` is known to be cumulative
+   * and did not grow past what it was when the batch was sent, unless the batch may be a repeat of
+   * one already counted.
    */
   #verdict(batch: Batch, response: AudienceUsersResponse, sent: SentBatch): SessionEndedError | 'applied' | 'uncertain' {
     const { receivedBefore, isLast } = sent;
@@ -433,16 +444,24 @@ class Upload {
       : 'Its rows were not applied; run again with --resume to send the remaining batches in a new session.';
     const messages = response.__debug__?.messages ?? [];
     const maybeRepeat = this.#maybeRepeated.has(batch.seq) || batch.seq <= this.#maybeSentThrough;
-    const warning = messages.find((m) => /discard|has ended|not accepted/i.test(m.message ?? ''));
+    const sessionId = String(this.#sessionId);
+    let warning: { message: string; reason: string } | undefined;
+    for (const m of messages) {
+      const discarded = DISCARDED.exec(m.message ?? '');
+      if (discarded !== null && discarded[1] === sessionId) {
+        warning = { message: m.message!, reason: discarded[2]! };
+        break;
+      }
+    }
     // Our last batch, resent after an attempt whose answer was lost, may find the session closed by
     // that very attempt (its last_batch_flag): it was applied, the repeat is no loss. localgraph
     // answers such a resend "already received" (it checks repeats before the end); a server that
-    // checks the end first (real Graph may) answers "ended (last_batch_flag)" — kept for that.
-    const closedByItself = warning !== undefined && isLast && maybeRepeat && /last_batch_flag/i.test(warning.message ?? '');
+    // checks the end first answers "ended (last_batch_flag)" — kept for that.
+    const closedByItself = warning !== undefined && isLast && maybeRepeat && warning.reason === 'last_batch_flag';
     if (warning !== undefined && !closedByItself) {
       return new SessionEndedError(`${where} was discarded by the server: "${warning.message}". ${consequence}`, this.#sessionId, seq, 'debug-warning');
     }
-    const repeated = messages.some((m) => /already received|not counted again/i.test(m.message ?? ''));
+    const repeated = messages.some((m) => REPEATED.exec(m.message ?? '')?.[1] === sessionId);
     const received = Number(response.num_received) || 0;
     if (received > batch.size) this.#cumulativeCounts = true;
     const stalled = this.#cumulativeCounts && received <= receivedBefore;

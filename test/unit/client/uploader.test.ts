@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { batchDiscardedWarning } from '../../../src/audiences/sessions.js';
 import { GraphApiError } from '../../../src/client/graph/graph-api-error.js';
 import type { AudienceUsersResponse } from '../../../src/client/graph/wire-types.js';
 import { rowSourceFromArrays } from '../../../src/client/input/row-source.js';
@@ -554,5 +555,63 @@ describe('uploadRows: sessions that Graph has ended', () => {
     const { transport } = fakeTransport();
     const result = await uploadRows(rowSourceFromArrays(['email'], emails(35)), options(transport, { batchSize: 10 }));
     expect(result).toMatchObject({ batchesSent: 4, serverReceived: 35 });
+  });
+});
+
+/**
+ * The uploader sends `debug=warning` to any Graph, the real one included, and Graph may warn about
+ * anything: only localgraph's own words for a discarded batch of this upload's session
+ * (src/audiences/sessions.ts, batchDiscardedWarning) stop an upload on their own; otherwise the
+ * count of the session decides, as it does with a server that says nothing.
+ */
+describe('uploadRows: which __debug__ warnings say a batch was discarded', () => {
+  /** Answers each batch as applied, counting across the session, with these warnings attached. */
+  function warningGraph(warnings: (sessionId: number, seq: number) => string[]) {
+    let received = 0;
+    return fakeTransport((seq, _attempt, request) => {
+      received += request.body.payload.data.length;
+      const sessionId = request.body.session!.session_id;
+      return {
+        audience_id: request.audienceId,
+        session_id: String(sessionId),
+        num_received: received,
+        num_invalid_entries: 0,
+        invalid_entry_samples: {},
+        __debug__: { messages: warnings(sessionId, seq!).map((message) => ({ type: 'warning', message, link: '' })) },
+      };
+    });
+  }
+
+  it('a warning that merely says "discard", "has ended" or "not accepted" in another sense does not stop a good upload', async () => {
+    const { transport, calls } = warningGraph((sessionId, seq) => [
+      'Some fields in the request were discarded because they are not supported by this endpoint: estimated_num_total.',
+      'The deprecation period of Graph API v21.0 has ended; requests will be served by v22.0.',
+      'Unknown fields not accepted in this request were ignored.',
+      // localgraph's words, about another session: not this upload's.
+      `Session ${sessionId + 1} has ended (last_batch_flag); this batch was discarded.`,
+      // …and about this one, but inside a longer message: not localgraph's answer.
+      `Note: Session ${sessionId} has ended (last_batch_flag); this batch was discarded. (batch ${seq})`,
+    ]);
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(35)), options(transport, { batchSize: 10, concurrency: 1 }));
+    expect(result).toMatchObject({ batchesSent: 4, rowsSent: 35, serverReceived: 35, sessionId: 4242 });
+    expect(calls.map((c) => c.request.body.session?.batch_seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it.each([
+    ['90 minutes after its first batch', 'expired'],
+    ['last_batch_flag', 'closed'],
+  ] as const)('localgraph’s warning for a discarded batch (%s) stops the upload by itself, even with counts that grow', async (why, verdict) => {
+    // A count that grows anyway: only the warning can tell.
+    const { transport, calls } = warningGraph((sessionId, seq) => (seq === 2 ? [batchDiscardedWarning(String(sessionId), verdict)] : []));
+    const error = await uploadRows(rowSourceFromArrays(['email'], emails(35)), options(transport, { batchSize: 10, concurrency: 1 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UploadFailedError);
+    const cause = (error as UploadFailedError).cause as SessionEndedError;
+    expect(cause).toBeInstanceOf(SessionEndedError);
+    expect(cause.message).toBe(
+      `batch 2 of session 4242 was discarded by the server: "Session 4242 has ended (${why}); this batch was discarded.". ` +
+        'Its rows were not applied; run again with --resume to send the remaining batches in a new session.',
+    );
+    expect(calls.map((c) => c.request.body.session?.batch_seq)).toEqual([1, 2]);
+    expect((error as UploadFailedError).result).toMatchObject({ batchesSent: 1, rowsSent: 10 });
   });
 });
