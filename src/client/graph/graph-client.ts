@@ -263,7 +263,7 @@ export class GraphClient {
       else if (!url.searchParams.has('access_token')) auth.access_token = this.#token;
     }
     if (this.#proof !== undefined && !url.searchParams.has('appsecret_proof')) auth.appsecret_proof = this.#proof;
-    let body: string | undefined;
+    let body: string | Buffer | undefined;
     if (method === 'GET') {
       appendQuery(url, { ...params, ...auth });
     } else {

@@ -46,10 +46,11 @@ export function formEncode(params: Params): string {
  * Anything else that serialises it (a dry run, a test double) gets the parsed value.
  */
 export class RawJson {
-  constructor(readonly text: string) {}
+  /** JSON text, or its UTF-8 bytes in parts, in order (the hashing workers hand over bytes). */
+  constructor(readonly text: string | readonly Uint8Array[]) {}
 
   toJSON(): unknown {
-    if (embedding === undefined) return JSON.parse(this.text);
+    if (embedding === undefined) return JSON.parse(typeof this.text === 'string' ? this.text : Buffer.concat(this.text).toString('utf8'));
     embedding.raws.push(this);
     return embedding.marker + String(embedding.raws.length - 1);
   }
@@ -58,7 +59,7 @@ export class RawJson {
 /** JSON text of a list of rows, and how many there are. */
 export class JsonRows extends RawJson {
   constructor(
-    text: string,
+    text: string | readonly Uint8Array[],
     readonly length: number,
   ) {
     super(text);
@@ -68,8 +69,12 @@ export class JsonRows extends RawJson {
 /** Set while jsonBody serialises: RawJson values leave a marker to be replaced by their text. */
 let embedding: { marker: string; raws: RawJson[] } | undefined;
 
-/** JSON body without undefined members (JSON.stringify drops them anyway); RawJson values go in as they are. */
-export function jsonBody(params: Params): string {
+/**
+ * JSON body without undefined members (JSON.stringify drops them anyway); RawJson values go in as
+ * they are. The body is a string, or UTF-8 bytes when a RawJson holds bytes (then nothing of it is
+ * encoded again: the surrounding JSON is small).
+ */
+export function jsonBody(params: Params): string | Buffer {
   // NUL cannot appear unescaped in JSON text: a marker holding one is written as `\u0000…`, which
   // with a random part no string of the caller's serialises to.
   const nonce = Math.random().toString(36).slice(2);
@@ -81,12 +86,22 @@ export function jsonBody(params: Params): string {
   } finally {
     embedding = undefined;
   }
+  const bytes: Uint8Array[] = [];
+  let rest = text;
   for (let i = 0; i < state.raws.length; i++) {
     const serialised = `"\\u0000raw:${nonce}:${i}"`;
-    const at = text.indexOf(serialised);
+    const at = rest.indexOf(serialised);
     // Every RawJson reached by JSON.stringify left its marker; a miss would splice the wrong place.
     if (at < 0) throw new Error('jsonBody: a RawJson value was not serialised where expected');
-    text = text.slice(0, at) + state.raws[i]!.text + text.slice(at + serialised.length);
+    const raw = state.raws[i]!.text;
+    if (typeof raw === 'string') {
+      rest = rest.slice(0, at) + raw + rest.slice(at + serialised.length);
+    } else {
+      bytes.push(Buffer.from(rest.slice(0, at), 'utf8'), ...raw);
+      rest = rest.slice(at + serialised.length);
+    }
   }
-  return text;
+  if (bytes.length === 0) return rest;
+  bytes.push(Buffer.from(rest, 'utf8'));
+  return Buffer.concat(bytes);
 }

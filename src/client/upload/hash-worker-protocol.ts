@@ -24,9 +24,9 @@ export interface ChunkReply {
   readonly index: number;
   /** Records parsed (blank lines are not records). */
   readonly records: number;
-  /** The accepted rows, in record order, each as JSON (`["…","…"]`), joined by commas. */
-  readonly rows: string;
-  /** Where each row starts in `rows`, and one entry more: the end of the last row plus one (a comma's width). */
+  /** The accepted rows, in record order, each as JSON (`["…","…"]`), joined by commas: UTF-8 bytes, transferred. */
+  readonly rows: Uint8Array;
+  /** Where each row starts in `rows` (bytes), and one entry more: the end of the last row plus one (a comma's width). */
   readonly offsets: Uint32Array;
   /** [position among the chunk's records, reason], in order. */
   readonly rejects: ReadonlyArray<readonly [number, string]>;

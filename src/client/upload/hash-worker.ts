@@ -24,7 +24,11 @@ const normalizer = new RowNormalizer({
 
 const plainText = !normalizer.schema.some((key) => UNHASHED_KEYS.has(key));
 
-port.on('message', (request: ChunkRequest) => port.postMessage(hashChunk(request)));
+port.on('message', (request: ChunkRequest) => {
+  const reply = hashChunk(request);
+  // The rows' bytes move to the main thread without a copy.
+  port.postMessage(reply, [reply.rows.buffer as ArrayBuffer]);
+});
 
 function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
   const before = { ...normalizer.invalidValueCounts };
@@ -56,10 +60,12 @@ function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
 }
 
 /**
- * Each row as the JSON the request body carries, joined by commas, with where
- * each row starts: the main thread cuts batches at row boundaries and sends the
- * text as it is (graph/request-encoding.ts RawJson). Digests and "" need no
- * escaping, so a hashed-only row is plain concatenation; unhashed keys
+ * Each row as the JSON the request body carries, joined by commas, as UTF-8
+ * bytes in a buffer of their own (transferred, not copied), with where each
+ * row starts: the main thread cuts batches at row boundaries and sends the
+ * bytes as they are (graph/request-encoding.ts RawJson) — no string crosses
+ * threads and nothing is encoded again for the socket. Digests and "" need no
+ * escaping, so a hashed-only row is plain ASCII concatenation; unhashed keys
  * (EXTERN_ID, MADID) are the advertiser's own text and go through JSON.stringify.
  */
 function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offsets'> {
@@ -71,8 +77,12 @@ function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offse
     const text = plainText ? '["' + row.join('","') + '"]' : JSON.stringify(row);
     parts[i] = text;
     offsets[i] = at;
-    at += text.length + 1;
+    at += (plainText ? text.length : Buffer.byteLength(text, 'utf8')) + 1;
   }
   offsets[rows.length] = at;
-  return { rows: parts.join(','), offsets };
+  const joined = parts.join(',');
+  // Unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred.
+  const bytes = Buffer.allocUnsafeSlow(Math.max(0, at - 1));
+  bytes.write(joined, 0, plainText ? 'latin1' : 'utf8');
+  return { rows: bytes, offsets };
 }

@@ -22,9 +22,9 @@ import { lastRecordEnd, recordEnd } from '../input/record-boundary.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
 
-/** A chunk's accepted rows as JSON text (hash-worker.ts): row i is `text.slice(offsets[i], offsets[i + 1] - 1)`. */
+/** A chunk's accepted rows as JSON, UTF-8 (hash-worker.ts): row i is `bytes.subarray(offsets[i], offsets[i + 1] - 1)`. */
 export interface EncodedRows {
-  readonly text: string;
+  readonly bytes: Uint8Array;
   readonly offsets: Uint32Array;
 }
 
@@ -111,7 +111,7 @@ export async function* hashedChunks(
       replies.delete(nextToYield++);
       yield {
         records: answer.records,
-        rows: { text: answer.rows, offsets: answer.offsets },
+        rows: { bytes: answer.rows, offsets: answer.offsets },
         rejects: answer.rejects,
         invalid: answer.invalid,
         error: answer.error,

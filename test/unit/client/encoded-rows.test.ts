@@ -22,6 +22,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A body as text, whether jsonBody made a string or (bytes spliced in) a Buffer. */
+const asText = (body: string | Buffer): string => (typeof body === 'string' ? body : body.toString('utf8'));
+
 describe('jsonBody with RawJson', () => {
   it('splices raw JSON text in place and serialises everything else as JSON.stringify does', () => {
     fc.assert(
@@ -30,12 +33,16 @@ describe('jsonBody with RawJson', () => {
         const params = { payload: { schema: ['EMAIL'], data: raw }, note: text, other, again: new RawJson(JSON.stringify(text)) };
         const expected = JSON.stringify({ payload: { schema: ['EMAIL'], data: rows }, note: text, other, again: text });
         expect(jsonBody(params)).toBe(expected);
+        // The same with the rows as UTF-8 bytes (what the hashing workers hand over): a Buffer, same bytes.
+        const asBytes = jsonBody({ ...params, payload: { schema: ['EMAIL'], data: new JsonRows([Buffer.from(JSON.stringify(rows), 'utf8')], rows.length) } });
+        expect(Buffer.isBuffer(asBytes)).toBe(true);
+        expect(asText(asBytes)).toBe(expected);
       }),
     );
   });
 
   it('is not fooled by a string that looks like its marker', () => {
-    const body = jsonBody({ a: '\u0000raw:0:0', b: new RawJson('[1]') });
+    const body = asText(jsonBody({ a: '\u0000raw:0:0', b: new RawJson('[1]') }));
     expect(JSON.parse(body)).toEqual({ a: '\u0000raw:0:0', b: [1] });
   });
 
@@ -53,13 +60,13 @@ describe('uploader: encoded rows from the hashing workers', () => {
     let encodedCalls = 0;
     const transport: AudienceTransport = {
       async send({ body }) {
-        bodies.push(jsonBody({ ...body }));
+        bodies.push(asText(jsonBody({ ...body })));
         return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
       },
       ...(encoded && {
         async sendEncoded({ body }) {
           encodedCalls++;
-          bodies.push(jsonBody({ ...body }));
+          bodies.push(asText(jsonBody({ ...body })));
           return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
         },
       }),
