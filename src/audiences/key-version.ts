@@ -94,7 +94,5 @@ export async function* livePeopleIds(store: Store, size: number): AsyncGenerator
 
 /** The query of one page: the next `size` live ids after `after` (tests EXPLAIN it). */
 export function livePeoplePage(store: Store, size: number, after: string | undefined) {
-  let q = store.db.selectFrom('people').select('id').where('deleted', '=', 0);
-  if (after !== undefined) q = q.where('id', '>', after);
-  return q.orderBy('id').limit(size);
+  return store.world.livePeoplePage(size, after);
 }

@@ -7,14 +7,12 @@
  * other normalisation rules (an upgraded data folder) are rebuilt at start-up (upgradeKeys,
  * key-version.ts).
  */
-import type { Kysely } from 'kysely';
 import type { Services } from '../server/services.js';
-import type { AudienceTables } from '../storage/audiences-schema.js';
-import type { Database } from '../storage/schema.js';
 import type { PersonKeySet } from '../storage/audiences-rows.js';
 import { unpackPairs } from './hashing.js';
 import { KEY_VERSION_META, keyDerivationVersion, livePeopleIds } from './key-version.js';
-import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
+import { birthKeysOf, matchRow, rowMatchKeys, type Pair } from './matching.js';
+import { matchRows } from './worker.js';
 import { personKeys, type PersonIdentity } from './person-keys.js';
 
 const BUILD_CHUNK = 500;
@@ -187,47 +185,27 @@ export class PeopleSync {
   private async rematchWaiting(personIds: string[]): Promise<void> {
     const rows = this.services.store.audiences.rows;
     const keys: Buffer[] = [];
-    for (const set of await this.keySetsOf(personIds)) for (const k of set) keys.push(k.hash);
+    for (const set of await this.services.store.audiences.keySetsOf(personIds)) for (const k of unpackPairs(set)) keys.push(k.hash);
     const waiting = await rows.unmatchedRowsWithKeys(keys);
     if (waiting.length === 0) return;
     const accounts = await this.accountsOf(waiting.map((w) => w.audienceId));
-    const prepared = [];
-    const wanted = new Map<string, Buffer>();
+    const candidates = [];
     for (const w of waiting) {
       const account = accounts.get(w.audienceId);
       if (account === undefined) continue;
       const pairs = unpackPairs(w.keys);
-      const matchKeys = rowMatchKeys(pairs, account);
-      for (const k of matchKeys) wanted.set(k.hash.toString('hex'), k.hash);
-      prepared.push({ row: w, matchKeys, birth: birthKeysOf(pairs) });
+      const matchKeys = rowMatchKeys(pairs, account).map((k) => ({ type: k.type, hex: k.hash.toString('hex'), bytes: k.hash }));
+      candidates.push({ row: w, prepared: { keys: w.keys, rowHash: w.rowHash, matchKeys, birth: birthKeysOf(pairs) } });
     }
-    const holders = new Map<string, string[]>();
-    const found = new Set<string>();
-    for (const h of await rows.lookupPersonKeys([...wanted.values()])) {
-      const id = h.keyType + ':' + h.key.toString('hex');
-      const list = holders.get(id);
-      if (list) list.push(h.personId);
-      else holders.set(id, [h.personId]);
-      found.add(h.personId);
-    }
-    const attrs = found.size > 0 ? await rows.personAttrs([...found]) : new Map<string, Buffer>();
-    const birthOf = (personId: string): BirthKeys | undefined => {
-      const a = attrs.get(personId);
-      return a ? birthKeysOf(unpackPairs(Buffer.from(a))) : undefined;
-    };
+    // The matcher's own lookups and rule (worker.ts matchRows), over everyone's keys.
+    const matches = await matchRows(this.services, candidates.map((c) => c.prepared));
     const entries = [];
-    for (const p of prepared) {
-      const m = matchRow(p.matchKeys, p.birth, (k) => holders.get(k.type + ':' + k.hash.toString('hex')), birthOf);
-      if (m) entries.push({ audienceId: p.row.audienceId, rowHash: p.row.rowHash, personId: m.personId, matchType: m.matchType, matchKeys: p.matchKeys.map((k) => k.hash) });
+    for (let i = 0; i < candidates.length; i++) {
+      const m = matches[i];
+      const c = candidates[i]!;
+      if (m) entries.push({ audienceId: c.row.audienceId, rowHash: c.row.rowHash, personId: m.personId, matchType: m.matchType, matchKeys: c.prepared.matchKeys.map((k) => k.bytes) });
     }
     if (entries.length > 0) await rows.assignRows(entries);
-  }
-
-  /** These people's stored match keys (their key sets). */
-  private async keySetsOf(personIds: string[]): Promise<Pair[][]> {
-    const db = this.services.store.db as unknown as Kysely<Database & AudienceTables>;
-    const sets = await db.selectFrom('person_key_sets').select(['person_id', 'keys']).where('person_id', 'in', personIds).execute();
-    return sets.map((s) => unpackPairs(Buffer.from(s.keys)));
   }
 
   personChanged(personId: string): Promise<void> {
@@ -247,26 +225,17 @@ export class PeopleSync {
    * query each for the people, their app-scoped ids and their extern ids, whatever their number.
    */
   private async identities(personIds: string[]): Promise<PersonIdentity[]> {
-    if (personIds.length === 0) return [];
-    const db = this.services.store.db as unknown as Kysely<Database & AudienceTables>;
-    const people = await db
-      .selectFrom('people')
-      .select(['id', 'email', 'first_name', 'last_name', 'profile'])
-      .where('id', 'in', personIds)
-      .where('deleted', '=', 0)
-      .execute();
+    const { people, appUsers, externIds: externRows } = await this.services.store.audiences.identitySources(personIds);
     if (people.length === 0) return [];
-    const live = people.map((p) => p.id);
     const asids = new Map<string, string[]>();
-    const appUsers = await db.selectFrom('app_users').select(['person_id', 'asid']).where('person_id', 'in', live).orderBy('person_id').orderBy('app_id').execute();
     for (const u of appUsers) {
       const list = asids.get(u.person_id);
       if (list) list.push(u.asid);
       else asids.set(u.person_id, [u.asid]);
     }
     const externIds = new Map<string, PersonIdentity['externIds']>();
-    for (const e of await db.selectFrom('person_extern_ids').select(['person_id', 'ad_account_id', 'extern_hash']).where('person_id', 'in', live).execute()) {
-      const id = { adAccountId: e.ad_account_id, externHash: Buffer.isBuffer(e.extern_hash) ? e.extern_hash : Buffer.from(e.extern_hash) };
+    for (const e of externRows) {
+      const id = { adAccountId: e.ad_account_id, externHash: e.extern_hash };
       const list = externIds.get(e.person_id);
       if (list) list.push(id);
       else externIds.set(e.person_id, [id]);

@@ -398,6 +398,39 @@ export class AudienceRepo {
     return `${c.people}:${c.keySets}`;
   }
 
+  /**
+   * What these people's match keys are derived from, for those still live: one query each for the
+   * people, their app-scoped ids and their extern ids, whatever their number (audiences/people-sync.ts).
+   */
+  async identitySources(personIds: string[]): Promise<{
+    people: Array<{ id: string; email: string | null; first_name: string | null; last_name: string | null; profile: string }>;
+    appUsers: Array<{ person_id: string; asid: string }>;
+    externIds: Array<{ person_id: string; ad_account_id: string; extern_hash: Buffer }>;
+  }> {
+    if (personIds.length === 0) return { people: [], appUsers: [], externIds: [] };
+    const people = await this.db
+      .selectFrom('people')
+      .select(['id', 'email', 'first_name', 'last_name', 'profile'])
+      .where('id', 'in', personIds)
+      .where('deleted', '=', 0)
+      .execute();
+    if (people.length === 0) return { people, appUsers: [], externIds: [] };
+    const live = people.map((p) => p.id);
+    const appUsers = await this.db.selectFrom('app_users').select(['person_id', 'asid']).where('person_id', 'in', live).orderBy('person_id').orderBy('app_id').execute();
+    const externIds = (await this.db.selectFrom('person_extern_ids').select(['person_id', 'ad_account_id', 'extern_hash']).where('person_id', 'in', live).execute()).map((e) => ({
+      ...e,
+      extern_hash: Buffer.isBuffer(e.extern_hash) ? e.extern_hash : Buffer.from(e.extern_hash),
+    }));
+    return { people, appUsers, externIds };
+  }
+
+  /** These people's stored match keys (packed pairs of their key sets). */
+  async keySetsOf(personIds: string[]): Promise<Buffer[]> {
+    if (personIds.length === 0) return [];
+    const sets = await this.db.selectFrom('person_key_sets').select('keys').where('person_id', 'in', personIds).execute();
+    return sets.map((s) => Buffer.from(s.keys));
+  }
+
   async countPeopleAndKeySets(): Promise<{ people: number; keySets: number }> {
     const p = await this.db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).where('deleted', '=', 0).executeTakeFirst();
     const k = await this.db.selectFrom('person_key_sets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();

@@ -29,6 +29,17 @@ export type AdAccountUser = Selectable<AdAccountUserTable>;
 export class WorldRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /**
+   * One page of live people's ids: the next `size` after `after`, in the primary key's own order
+   * (keyset paging, so the query walks the index — `ORDER BY id COLLATE "C"` could not, on
+   * PostgreSQL). Returned unexecuted so a test can EXPLAIN it.
+   */
+  livePeoplePage(size: number, after: string | undefined) {
+    let q = this.db.selectFrom('people').select('id').where('deleted', '=', 0);
+    if (after !== undefined) q = q.where('id', '>', after);
+    return q.orderBy('id').limit(size);
+  }
+
   // ---- the id registry ----
   async typeOf(id: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('objects').select('type').where('id', '=', id).executeTakeFirst();
