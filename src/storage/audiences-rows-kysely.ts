@@ -287,7 +287,12 @@ export class KyselyAudienceRows implements AudienceRowStore {
   }
 
   async rowsOfPerson(personId: string): Promise<StoredRow[]> {
-    const rows = await this.db.selectFrom('audience_rows').select(['audience_id', 'row_hash', 'keys']).where('person_id', '=', personId).execute();
+    // On SQLite the column holds integers (migration 007), and a 17-digit id is past 2^53.
+    const rows = await this.db
+      .selectFrom('audience_rows')
+      .select([sql<string>`cast(audience_id as text)`.as('audience_id'), 'row_hash', 'keys'])
+      .where('person_id', '=', personId)
+      .execute();
     return rows.map((r) => ({ audienceId: r.audience_id, rowHash: buf(r.row_hash), keys: buf(r.keys) }));
   }
 

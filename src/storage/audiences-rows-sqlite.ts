@@ -147,7 +147,10 @@ export class SqliteAudienceRows implements AudienceRowStore {
       unmatchedWithKeys: db.prepare(
         'SELECT m.audience_id AS a, m.row_hash AS h, r.keys AS k FROM json_each(?) j CROSS JOIN custom_audiences c CROSS JOIN row_match_keys m ON m.audience_id = c.id AND m.key_hash = unhex(j.value) CROSS JOIN audience_rows r ON r.audience_id = m.audience_id AND r.row_hash = m.row_hash WHERE c.deleted = 0 AND r.person_id IS NULL',
       ),
-      rowsOfPerson: db.prepare('SELECT audience_id AS a, row_hash AS h, keys AS k FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ?'),
+      // audience_id is stored as an integer (migration 007) and a 17-digit id is past 2^53.
+      rowsOfPerson: db.prepare(
+        'SELECT CAST(audience_id AS TEXT) AS a, row_hash AS h, keys AS k FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ?',
+      ),
       assign: db.prepare('UPDATE audience_rows SET person_id = ?, match_type = ? WHERE audience_id = ? AND row_hash = ? AND person_id IS NULL'),
       unassign: db.prepare('UPDATE audience_rows SET person_id = NULL, match_type = NULL WHERE audience_id = ? AND row_hash = ?'),
     };

@@ -104,6 +104,7 @@ export interface UploadBatchTable {
   claimed_at: number | null;
 }
 
+/** On SQLite a rowid table with `audience_id` stored as an integer (migration 007): read it with CAST. */
 export interface AudienceRowTable {
   audience_id: string;
   /** sha256 of `keys`: the row's identity (the same row uploaded twice is stored once). */

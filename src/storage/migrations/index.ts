@@ -10,6 +10,7 @@ import * as userContent from './003_user_content.js';
 import * as auth from './004_auth.js';
 import * as simulatedSize from './005_simulated_size.js';
 import * as batchFiles from './006_batch_files.js';
+import * as audienceRowsRowid from './007_audience_rows_rowid.js';
 
 export interface MigrationModule {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, MigrationModule> = {
   '004_auth': auth,
   '005_simulated_size': simulatedSize,
   '006_batch_files': batchFiles,
+  '007_audience_rows_rowid': audienceRowsRowid,
 };
