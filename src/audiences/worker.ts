@@ -122,22 +122,31 @@ async function lookup(services: Services, hexes: string[]): Promise<Found> {
  * rows the emails left unresolved — half the lookups of asking for every key at once.
  */
 export async function matchRows(services: Services, rows: PreparedRow[]): Promise<Array<{ personId: string; matchType: number } | null>> {
-  const hits = new Map<string, string[]>();
+  // People by key type, then by the key's hex. The rows' hex strings are made once in prepareRow
+  // and V8 keeps each string's hash, so these lookups hash nothing twice (a "type:hex" key made a
+  // new 66-character string, and hashed it, per probe: seconds per million rows).
+  const hits = new Map<number, Map<string, string[]>>();
   const nameBased = new Set<string>();
   const record = (found: Found): void => {
     for (const h of found) {
-      const id = h.keyType + ':' + h.hex;
-      const list = hits.get(id);
+      let byHex = hits.get(h.keyType);
+      if (!byHex) hits.set(h.keyType, (byHex = new Map()));
+      const list = byHex.get(h.hex);
       if (list) list.push(h.personId);
-      else hits.set(id, [h.personId]);
+      else byHex.set(h.hex, [h.personId]);
       if (h.keyType >= K.NAME_ZIP && h.keyType <= K.INITIAL_CITY_STATE) nameBased.add(h.personId);
     }
   };
-  const unique = (keys: Iterable<MatchKey>): string[] => [...new Set([...keys].map((k) => k.hex))];
-  const emails = rows.flatMap((r) => r.matchKeys.filter((k) => k.type === K.EMAIL));
-  record(await lookup(services, unique(emails)));
-  const open = rows.filter((r) => !r.matchKeys.some((k) => k.type === K.EMAIL && hits.has(K.EMAIL + ':' + k.hex)));
-  record(await lookup(services, unique(open.flatMap((r) => r.matchKeys.filter((k) => k.type !== K.EMAIL)))));
+  const keysOf = (of: PreparedRow[], pick: (type: number) => boolean): string[] => {
+    const set = new Set<string>();
+    for (const r of of) for (const k of r.matchKeys) if (pick(k.type)) set.add(k.hex);
+    return [...set];
+  };
+  const find = (k: MatchKey): string[] | undefined => hits.get(k.type)?.get(k.hex);
+  record(await lookup(services, keysOf(rows, (t) => t === K.EMAIL)));
+  const emailHits = hits.get(K.EMAIL);
+  const open = emailHits ? rows.filter((r) => !r.matchKeys.some((k) => k.type === K.EMAIL && emailHits.has(k.hex))) : rows;
+  record(await lookup(services, keysOf(open, (t) => t !== K.EMAIL)));
   const attrs = nameBased.size > 0 ? await services.store.audiences.rows.personAttrs([...nameBased]) : new Map<string, Buffer>();
   const birthOf = (personId: string): BirthKeys | undefined => {
     const a = attrs.get(personId);
@@ -146,7 +155,7 @@ export async function matchRows(services: Services, rows: PreparedRow[]): Promis
     for (let o = 0; o + 33 <= a.length; o += 33) pairs.push({ type: a[o], hash: a.subarray(o + 1, o + 33) });
     return birthKeysOf(pairs);
   };
-  return rows.map((r) => matchRow(r.matchKeys, r.birth, (k) => hits.get(k.type + ':' + k.hex), birthOf));
+  return rows.map((r) => matchRow(r.matchKeys, r.birth, find, birthOf));
 }
 
 export class MatchWorker {

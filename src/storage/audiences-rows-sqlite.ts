@@ -88,6 +88,9 @@ export class SqliteAudienceRows implements AudienceRowStore {
       lookup: db.prepare(
         'SELECT j.value AS k, pk.person_id AS p, pk.key_type AS t FROM json_each(?) j CROSS JOIN person_keys pk ON pk.key_hash = unhex(j.value)',
       ),
+      lookupHex: db.prepare(
+        'SELECT j.value AS hex, pk.person_id AS personId, pk.key_type AS keyType FROM json_each(?) j CROSS JOIN person_keys pk ON pk.key_hash = unhex(j.value)',
+      ),
       attrs: db.prepare('SELECT j.value AS p, s.attrs AS a FROM json_each(?) j CROSS JOIN person_key_sets s ON s.person_id = j.value'),
       memberExists: db.prepare('SELECT 1 FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ? LIMIT 1').pluck(),
       insertRow: db.prepare(
@@ -172,8 +175,10 @@ export class SqliteAudienceRows implements AudienceRowStore {
 
   async lookupPersonKeysHex(hexes: string[]): Promise<Array<{ hex: string; personId: string; keyType: number }>> {
     if (hexes.length === 0) return [];
-    const rows = this.s.lookup.all(JSON.stringify(hexes)) as Array<{ k: string; p: string; t: number }>;
-    return rows.map((r) => ({ hex: r.k, personId: r.p, keyType: r.t }));
+    // In key order the probes walk person_keys' B-tree forwards, and keys sharing a page read it
+    // once: ~30 % less per probe than in arrival order with the 16 MiB cache (docs/performance.md).
+    // Named as the caller wants them: no second object per row found.
+    return this.s.lookupHex.all(JSON.stringify(hexes.slice().sort())) as Array<{ hex: string; personId: string; keyType: number }>;
   }
 
   async personAttrs(personIds: string[]): Promise<Map<string, Buffer>> {
