@@ -64,8 +64,20 @@ export interface PreparedRow {
 
 /** Keys whose match key is the cell itself (no combination needed). */
 const DIRECT = new Set<number>([K.EMAIL, K.PHONE, K.MADID, K.APPUID, K.PAGEUID]);
-/** Keys that only count in combination (name and place) or need the account (extern id). */
-const COMBINED = new Set<number>([K.FN, K.FI, K.LN, K.ZIP, K.CT, K.ST, K.EXTERN_ID]);
+/** Stored key codes run from 1 to 28 (key-types.ts): one bit each in a 32-bit mask. */
+const bit = (type: number): number => 1 << type;
+const NAME = bit(K.FN) | bit(K.FI);
+const CITY_STATE = bit(K.CT) | bit(K.ST);
+/**
+ * Whether a row whose non-empty cells are the bits of `present` yields a combined match key: a last
+ * name with a first name or initial and a place (ZIP, or city and state), or an extern id — the
+ * conditions of deriveMatchKeys. Most uploads carry names without a place; they skip the derivation.
+ */
+function combines(present: number): boolean {
+  if (present & bit(K.EXTERN_ID)) return true;
+  const named = (present & bit(K.LN)) !== 0 && (present & NAME) !== 0;
+  return named && ((present & bit(K.ZIP)) !== 0 || (present & CITY_STATE) === CITY_STATE);
+}
 
 /** Column indexes of a batch in key-type order: a row's pairs come out sorted without a sort. */
 export function columnOrder(columns: number[]): number[] {
@@ -83,7 +95,7 @@ export function prepareRow(batch: Buffer, index: number, columns: number[], orde
   for (const c of order) if (!isEmptyCell(batch, base + c * 32)) n++;
   const keys = Buffer.allocUnsafe(n * 33);
   const matchKeys: MatchKey[] = [];
-  let combined = false;
+  let present = 0;
   let birth: BirthKeys | undefined;
   let o = 0;
   for (const c of order) {
@@ -93,11 +105,11 @@ export function prepareRow(batch: Buffer, index: number, columns: number[], orde
     keys[o] = type;
     batch.copy(keys, o + 1, off, off + 32);
     if (DIRECT.has(type)) matchKeys.push({ type, hex: keys.toString('hex', o + 1, o + 33), bytes: keys.subarray(o + 1, o + 33) });
-    else if (COMBINED.has(type)) combined = true;
     else if (type === K.DOBY || type === K.DOBM || type === K.DOBD) (birth ??= {})[type] = keys.subarray(o + 1, o + 33);
+    present |= bit(type);
     o += 33;
   }
-  if (combined) {
+  if (combines(present)) {
     const pairs: Pair[] = [];
     for (let p = 0; p < keys.length; p += 33) pairs.push({ type: keys[p], hash: keys.subarray(p + 1, p + 33) });
     for (const k of rowMatchKeys(pairs, adAccountId)) {
