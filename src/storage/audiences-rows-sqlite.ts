@@ -98,18 +98,25 @@ export class SqliteAudienceRows implements AudienceRowStore {
       ),
       setGeneration: db.prepare('UPDATE audience_rows SET generation = ? WHERE audience_id = ? AND row_hash = ?'),
       insertMatchKey: db.prepare('INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash) VALUES (?, ?, ?)'),
-      logMatchKey: db.prepare('INSERT INTO row_match_log (audience_id, key_hash, row_hash) VALUES (?, ?, ?)'),
-      logPending: db.prepare('SELECT 1 FROM row_match_log LIMIT 1').pluck(),
-      // Sorted like the index, so the move appends instead of splitting pages at random; entries of
-      // rows that were removed or matched since are left behind.
+      // An unmatched row's match keys, packed, by the row's id (ids never repeat: migration 007).
+      pendRow: db.prepare('INSERT INTO row_match_pending (row_id, keys) VALUES (?, ?)'),
+      logPending: db.prepare('SELECT 1 FROM row_match_pending LIMIT 1').pluck(),
+      // Each pending blob unpacked into its 32-byte keys (a row has at most 16), sorted like the
+      // index so the move appends instead of splitting pages at random; entries of rows that were
+      // removed or matched since are left behind.
       flushLog: db.prepare(
-        'INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash) SELECT l.audience_id, l.key_hash, l.row_hash FROM row_match_log l CROSS JOIN audience_rows r ON r.audience_id = l.audience_id AND r.row_hash = l.row_hash WHERE r.person_id IS NULL ORDER BY l.audience_id, l.key_hash, l.row_hash',
+        `INSERT OR IGNORE INTO row_match_keys (audience_id, key_hash, row_hash)
+         SELECT CAST(r.audience_id AS TEXT), substr(p.keys, n.i * 32 + 1, 32), r.row_hash
+         FROM row_match_pending p
+         CROSS JOIN audience_rows r ON r.id = p.row_id
+         CROSS JOIN (WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 15) SELECT i FROM n) n
+         WHERE r.person_id IS NULL AND n.i * 32 < length(p.keys)
+         ORDER BY 1, 2, 3`,
       ),
-      clearLog: db.prepare('DELETE FROM row_match_log'),
-      purgeLog: db.prepare('DELETE FROM row_match_log WHERE audience_id = ?'),
-      dropOrphanLog: db.prepare(
-        'DELETE FROM row_match_log WHERE audience_id = ? AND NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.audience_id = row_match_log.audience_id AND r.row_hash = row_match_log.row_hash)',
-      ),
+      clearLog: db.prepare('DELETE FROM row_match_pending'),
+      // Before the audience's rows go: afterwards nothing would tell its entries apart.
+      purgeLog: db.prepare('DELETE FROM row_match_pending WHERE row_id IN (SELECT id FROM audience_rows WHERE audience_id = ?)'),
+      dropOrphanLog: db.prepare('DELETE FROM row_match_pending WHERE NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.id = row_match_pending.row_id)'),
       deleteMatchKey: db.prepare('DELETE FROM row_match_keys WHERE audience_id = ? AND key_hash = ? AND row_hash = ?'),
       // Without INDEXED BY the planner prefers the primary key's audience_id prefix and scans the audience.
       deleteByPerson: db.prepare('DELETE FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ?'),
@@ -197,8 +204,8 @@ export class SqliteAudienceRows implements AudienceRowStore {
     for (const r of rows) {
       let wasMember = false;
       if (r.personId) wasMember = seen.has(r.personId) || s.memberExists.get(r.personId, audienceId) !== undefined;
-      const inserted = s.insertRow.run(audienceId, r.rowHash, r.keys, r.personId, r.matchType, generation, now).changes > 0;
-      if (!inserted) {
+      const ins = s.insertRow.run(audienceId, r.rowHash, r.keys, r.personId, r.matchType, generation, now);
+      if (ins.changes === 0) {
         if (generation > 0) s.setGeneration.run(generation, audienceId, r.rowHash);
         continue;
       }
@@ -208,7 +215,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
         seen.add(r.personId);
       } else {
         // Appended, not indexed: most uploads never need the reverse lookup (see flushLog).
-        for (const k of r.matchKeys) s.logMatchKey.run(audienceId, k, r.rowHash);
+        if (r.matchKeys.length > 0) s.pendRow.run(ins.lastInsertRowid, r.matchKeys.length === 1 ? r.matchKeys[0] : Buffer.concat(r.matchKeys));
       }
     }
     if (newMembers > 0 || newRows > 0) s.bumpMembers.run(newMembers, now, audienceId);
@@ -269,7 +276,7 @@ export class SqliteAudienceRows implements AudienceRowStore {
     return this.tx(() => {
       const removedRows = s.dropOldGenerations.run(audienceId, generation).changes;
       s.dropOrphanKeys.run(audienceId);
-      s.dropOrphanLog.run(audienceId);
+      s.dropOrphanLog.run();
       const members = Number(s.countMembers.get(audienceId) ?? 0);
       s.finishReplace.run(members, members, failed ? 'failed' : null, progress.nowSeconds, audienceId);
       this.progress(audienceId, progress);
@@ -281,9 +288,9 @@ export class SqliteAudienceRows implements AudienceRowStore {
     await whenIdle(this.raw);
     const s = this.s;
     this.tx(() => {
+      s.purgeLog.run(audienceId);
       s.purgeRows.run(audienceId);
       s.purgeKeys.run(audienceId);
-      s.purgeLog.run(audienceId);
       s.purgeSessions.run(audienceId);
       s.purgeBatches.run(audienceId);
       s.purgeAudience.run(audienceId);

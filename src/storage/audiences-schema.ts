@@ -133,6 +133,12 @@ export interface RowMatchLogTable {
   row_hash: Buffer;
 }
 
+/** SQLite's form of the log (migration 007): one entry per unmatched row, its match keys packed (32 bytes each). */
+export interface RowMatchPendingTable {
+  row_id: number;
+  keys: Buffer;
+}
+
 export interface PersonKeyTable {
   key_hash: Buffer;
   person_id: string;
@@ -161,6 +167,7 @@ export type AudienceTables = {
   audience_rows: AudienceRowTable;
   row_match_keys: RowMatchKeyTable;
   row_match_log: RowMatchLogTable;
+  row_match_pending: RowMatchPendingTable;
   person_keys: PersonKeyTable;
   person_key_sets: PersonKeySetTable;
   person_extern_ids: PersonExternIdTable;

@@ -62,6 +62,10 @@ describe('audience_rows on SQLite (migration 007)', () => {
     ins.run(AUDIENCE, sha256('r1'), Buffer.from('k1'), 'p1', 1, 0, 5);
     ins.run(AUDIENCE, sha256('r2'), Buffer.from('k2'), null, null, 0, 5);
     ins.run('not-numeric', sha256('r1'), Buffer.from('k3'), 'p1', 2, 0, 5);
+    // The unmatched row's two keys, waiting in the old log to be indexed.
+    const log = old.raw.prepare('INSERT INTO row_match_log (audience_id, key_hash, row_hash) VALUES (?, ?, ?)');
+    log.run(AUDIENCE, sha256('key:r2:a'), sha256('r2'));
+    log.run(AUDIENCE, sha256('key:r2:b'), sha256('r2'));
     await old.db.destroy();
 
     store = await openStore({ sqliteFile: file });
@@ -78,10 +82,28 @@ describe('audience_rows on SQLite (migration 007)', () => {
       ['not-numeric', 'k3'],
     ]);
     expect(await store.audiences.rowCounts(AUDIENCE)).toEqual({ rows: 2, matched: 1 });
-    // The identity is still unique: the same row again is not stored twice.
     await insertAudience(store, AUDIENCE);
+    // The old log's entries moved to row_match_pending: a person holding either key finds the row.
+    for (const k of ['a', 'b']) {
+      const found = await store.audiences.rows.unmatchedRowsWithKeys([sha256(`key:r2:${k}`)]);
+      expect(found.map((r) => [r.audienceId, r.keys.toString()])).toEqual([[AUDIENCE, 'k2']]);
+    }
+    // The identity is still unique: the same row again is not stored twice.
     const r = await store.audiences.rows.applyAdd(AUDIENCE, 0, [{ rowHash: sha256('r2'), keys: Buffer.from('k2'), personId: null, matchType: null, matchKeys: [] }], await progress(store, AUDIENCE));
     expect(r.newRows).toBe(0);
+  });
+
+  it("a removed row's waiting match keys never point at a row stored after it", async () => {
+    store = await openStore({ sqliteFile: null });
+    const rows = store.audiences.rows;
+    await insertAudience(store, AUDIENCE);
+    const unmatched = (s: string) => ({ rowHash: sha256(s), keys: Buffer.from(s), personId: null, matchType: null, matchKeys: [sha256('key1:' + s), sha256('key2:' + s)] });
+    await rows.applyAdd(AUDIENCE, 0, [unmatched('x')], await progress(store, AUDIENCE));
+    await rows.applyRemove(AUDIENCE, [{ rowHash: sha256('x'), matchKeys: [] }], [], await progress(store, AUDIENCE));
+    // The next row takes the place at the end of the table; its id must not be the removed row's.
+    await rows.applyAdd(AUDIENCE, 0, [unmatched('y')], await progress(store, AUDIENCE));
+    expect(await rows.unmatchedRowsWithKeys([sha256('key1:x'), sha256('key2:x')])).toEqual([]);
+    expect((await rows.unmatchedRowsWithKeys([sha256('key2:y')])).map((r) => r.keys.toString())).toEqual(['y']);
   });
 
   for (const kind of ['sqlite-raw', 'kysely'] as const) {

@@ -42,8 +42,13 @@ let pg: Side;
 let lite: Side;
 let clock = 1_700_000_000;
 
+/** SQLite keeps unmatched rows' keys waiting in row_match_pending, by row id (migration 007). */
+const isSqlite = (db: Db): boolean => db === lite.db;
+
 async function seed(db: Db): Promise<void> {
-  for (const t of ['audience_rows', 'row_match_keys', 'row_match_log', 'person_keys', 'person_key_sets', 'upload_batches', 'audience_sessions', 'custom_audiences']) {
+  const tables = ['audience_rows', 'row_match_keys', 'row_match_log', 'person_keys', 'person_key_sets', 'upload_batches', 'audience_sessions', 'custom_audiences'];
+  if (isSqlite(db)) tables.push('row_match_pending');
+  for (const t of tables) {
     await sql`DELETE FROM ${sql.table(t)}`.execute(db);
   }
   for (const id of AUDIENCES) {
@@ -130,6 +135,13 @@ async function snapshot(db: Db): Promise<unknown> {
   // Match keys as a reader sees them: indexed or still in the append log, for rows that exist
   // unmatched (each store may defer indexing differently and leave entries of removed rows behind).
   const mk = [...(await db.selectFrom('row_match_keys').selectAll().execute()), ...(await db.selectFrom('row_match_log').select(['audience_id', 'key_hash', 'row_hash']).execute())];
+  if (isSqlite(db)) {
+    const pending = await sql<{ audience_id: string; keys: Buffer; row_hash: Buffer }>`SELECT CAST(r.audience_id AS TEXT) AS audience_id, p.keys, r.row_hash
+      FROM row_match_pending p JOIN audience_rows r ON r.id = p.row_id`.execute(db);
+    for (const p of pending.rows) {
+      for (let o = 0; o < p.keys.length; o += 32) mk.push({ audience_id: p.audience_id, key_hash: p.keys.subarray(o, o + 32), row_hash: p.row_hash });
+    }
+  }
   const unmatched = new Set(rows.filter((r) => r.person_id === null).map((r) => `${r.audience_id}:${hexOf(r.row_hash)}`));
   const pk = await db.selectFrom('person_keys').selectAll().execute();
   const ks = await db.selectFrom('person_key_sets').selectAll().execute();
