@@ -85,9 +85,6 @@ export class SqliteAudienceRows implements AudienceRowStore {
   private prepare() {
     const db = this.raw;
     return {
-      lookup: db.prepare(
-        'SELECT j.value AS k, pk.person_id AS p, pk.key_type AS t FROM json_each(?) j CROSS JOIN person_keys pk ON pk.key_hash = unhex(j.value)',
-      ),
       lookupHex: db.prepare(
         'SELECT j.value AS hex, pk.person_id AS personId, pk.key_type AS keyType FROM json_each(?) j CROSS JOIN person_keys pk ON pk.key_hash = unhex(j.value)',
       ),
@@ -175,9 +172,8 @@ export class SqliteAudienceRows implements AudienceRowStore {
   }
 
   async lookupPersonKeys(keys: Buffer[]): Promise<Array<{ key: Buffer; personId: string; keyType: number }>> {
-    if (keys.length === 0) return [];
-    const rows = this.s.lookup.all(JSON.stringify(keys.map((k) => k.toString('hex')))) as Array<{ k: string; p: string; t: number }>;
-    return rows.map((r) => ({ key: Buffer.from(r.k, 'hex'), personId: r.p, keyType: r.t }));
+    const found = await this.lookupPersonKeysHex(keys.map((k) => k.toString('hex')));
+    return found.map((r) => ({ key: Buffer.from(r.hex, 'hex'), personId: r.personId, keyType: r.keyType }));
   }
 
   async lookupPersonKeysHex(hexes: string[]): Promise<Array<{ hex: string; personId: string; keyType: number }>> {
