@@ -77,7 +77,9 @@ const audienceSchema = {
     additionalProperties: false,
     required: ['id', 'ad_account'],
     properties: {
-      id: { type: 'string', pattern: '^[0-9]{6,20}$' },
+      // Graph ids have no leading zero and fit a signed 64-bit integer, which is how SQLite stores
+      // the audience id of each row (migration 007); the bound itself is checked at load.
+      id: { type: 'string', pattern: '^[1-9][0-9]{5,18}$' },
       ad_account: { type: 'string', pattern: '^(act_)?[0-9]+$' },
       name: { type: 'string' },
       description: { type: 'string' },
@@ -157,6 +159,8 @@ function parseChunk(chunk: RowsChunk, path: string): ParsedUpload {
   return parseFixtureRows(chunk, path);
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 async function loadAudiences(value: unknown, ctx: LoadContext): Promise<void> {
   const list = value as FixtureAudience[];
   const { store, clock } = ctx;
@@ -165,6 +169,7 @@ async function loadAudiences(value: unknown, ctx: LoadContext): Promise<void> {
     const path = `$.custom_audiences[${i}]`;
     const account = f.ad_account.replace(/^act_/, '');
     if (!(await store.world.getAdAccount(account))) ctx.fail(`${path}.ad_account`, `no ad account ${f.ad_account}`);
+    if (BigInt(f.id) > INT64_MAX) ctx.fail(`${path}.id`, `must be at most ${INT64_MAX} (a 64-bit Graph id)`);
     if (await store.world.typeOf(f.id)) ctx.fail(`${path}.id`, `duplicates an id that already exists`);
     const chunks = f.rows === undefined ? [] : Array.isArray(f.rows) ? f.rows : [f.rows];
     const parsed = chunks.map((c, j) => parseChunk(c, `${path}.rows${Array.isArray(f.rows) ? `[${j}]` : ''}`));

@@ -12,7 +12,11 @@ import type { Dialect } from '../dialect.js';
  *
  * Audience ids are numeric strings: the column's INTEGER affinity stores them as integers, turns
  * a bound string back into the integer when comparing, and keeps any non-numeric id as text. A
- * 17-digit id is past 2^53, so reads of the column must `CAST(audience_id AS TEXT)`.
+ * 17-digit id is past 2^53, so reads of the column must `CAST(audience_id AS TEXT)`. That is
+ * lossless for the ids the server makes and fixtures may give (no leading zero, at most 2^63 - 1:
+ * fixture-section.ts checks); "0123" would come back as "123", and a 20-digit id as a float. A
+ * store that already holds such an audience (an older fixture allowed them) keeps the column TEXT.
+ *
  *
  * The ids never repeat (AUTOINCREMENT), so `row_match_pending` can name rows by id: the match keys
  * of a row that matched nobody wait there, packed in one blob per row (about 70 bytes), until a new
@@ -26,9 +30,13 @@ import type { Dialect } from '../dialect.js';
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   if (dialect !== 'sqlite') return;
+  // An id the integer would not give back exactly (a leading zero, beyond 64 bits) keeps the text.
+  const odd = await sql<{ n: number }>`SELECT count(*) AS n FROM custom_audiences
+    WHERE id GLOB '*[^0-9]*' = 0 AND (id GLOB '0*' OR length(id) > 19 OR (length(id) = 19 AND id > '9223372036854775807'))`.execute(db);
+  const idType = Number(odd.rows[0]?.n ?? 0) > 0 ? sql.raw('TEXT') : sql.raw('INTEGER');
   await sql`CREATE TABLE audience_rows_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    audience_id INTEGER NOT NULL,
+    audience_id ${idType} NOT NULL,
     row_hash BLOB NOT NULL,
     keys BLOB NOT NULL,
     person_id TEXT,

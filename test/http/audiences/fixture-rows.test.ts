@@ -160,6 +160,32 @@ describe('readable values in a fixture audience’s rows', () => {
  * (fixtures written before that requirement, and an author who names people by their asid, load
  * as they did); it may give them, as a /users payload does, and they are checked when given.
  */
+describe('fixture audience ids', () => {
+  // The store keeps each row's audience id as a 64-bit integer (migration 007): an id it could not
+  // give back exactly is refused at load, with its path, before anything is stored.
+  it('refuses an id with a leading zero or beyond 64 bits, and loads the largest that fits', async () => {
+    const cases: Array<[string, string]> = [
+      ['0238500000000001', 'must match pattern "^[1-9][0-9]{5,18}$"'],
+      ['92233720368547758070', 'must match pattern "^[1-9][0-9]{5,18}$"'],
+      ['9223372036854775808', 'must be at most 9223372036854775807 (a 64-bit Graph id)'],
+    ];
+    for (const [id, detail] of cases) {
+      const res = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ ...DOC_EXAMPLE, id }] }));
+      expect(res.status, id).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 100, message: `(#100) Invalid fixture at $.custom_audiences[0].id: ${detail}` });
+      expect((await s.admin(`/_localgraph/audiences/${id}`)).status).toBe(404);
+    }
+    const largest = '9223372036854775807';
+    const load = await s.admin('/_localgraph/fixture?merge=1', json({ custom_audiences: [{ ...DOC_EXAMPLE, id: largest }] }));
+    expect(load.status, JSON.stringify(load.body)).toBe(200);
+    expect(await count(s, largest)).toBe(1);
+    const m = await matches(s, largest);
+    expect(m.audience).toMatchObject({ members: 1, rows: 1, matched_rows: 1 });
+    expect(m.data[0].matched).toMatchObject({ person: 'alice', by: 'EMAIL' });
+    expect((await exportedAudience(s, largest)).rows).toEqual([{ schema: ['EMAIL', 'FN'], prehashed: true, data: [[ALICE_EMAIL, sha('alice')]] }]);
+  });
+});
+
 describe('app-scoped ids in a fixture audience’s rows', () => {
   const nobody = 'nobody@example.org';
 

@@ -5,7 +5,7 @@ import { Migrator, sql, type Kysely, type Migration } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../../src/storage/sqlite.js';
 import { MIGRATIONS } from '../../../src/storage/migrations/index.js';
-import { openStore, type Store } from '../../../src/storage/store.js';
+import { openStore, Store } from '../../../src/storage/store.js';
 import { KyselyAudienceRows } from '../../../src/storage/audiences-rows-kysely.js';
 import type { Database } from '../../../src/storage/schema.js';
 import type { SliceProgress } from '../../../src/storage/audiences-rows.js';
@@ -91,6 +91,28 @@ describe('audience_rows on SQLite (migration 007)', () => {
     // The identity is still unique: the same row again is not stored twice.
     const r = await store.audiences.rows.applyAdd(AUDIENCE, 0, [{ rowHash: sha256('r2'), keys: Buffer.from('k2'), personId: null, matchType: null, matchKeys: [] }], await progress(store, AUDIENCE));
     expect(r.newRows).toBe(0);
+  });
+
+  it('keeps audience ids as text where an older fixture gave one the integer would change (a leading zero)', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-rows-layout-'));
+    const file = path.join(dir, 'localgraph.db');
+    const old = openSqlite(file);
+    await migrateTo(old.db as unknown as Kysely<unknown>, '006_batch_files');
+    const legacy = '0238500000000001';
+    await insertAudience(new Store(old.db as never, 'sqlite', async () => {}), legacy);
+    const ins = old.raw.prepare('INSERT INTO audience_rows (audience_id, row_hash, keys, person_id, match_type, generation, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    ins.run(legacy, sha256('r1'), Buffer.from('k1'), 'p1', 1, 0, 5);
+    ins.run('238500000000001', sha256('r1'), Buffer.from('k9'), 'p1', 1, 0, 5);
+    await old.db.destroy();
+
+    store = await openStore({ sqliteFile: file });
+    const types = await sql<{ t: string }>`SELECT DISTINCT typeof(audience_id) AS t FROM audience_rows`.execute(store.db);
+    expect(types.rows).toEqual([{ t: 'text' }]);
+    expect((await store.audiences.rows.rowsOfPerson('p1')).map((r) => [r.audienceId, r.keys.toString()]).sort()).toEqual([
+      [legacy, 'k1'],
+      ['238500000000001', 'k9'],
+    ]);
+    expect(await store.audiences.rowCounts(legacy)).toEqual({ rows: 1, matched: 1 });
   });
 
   it("a removed row's waiting match keys never point at a row stored after it", async () => {
