@@ -58,8 +58,17 @@ type Rule = (raw: string, country: string | undefined) => string | null;
 /** Writes its column(s) of `out`; returns how many non-empty values it wrote. */
 type Step = (values: readonly string[], out: string[]) => number;
 
+/** Per-country caches of ZIP and ST (their rules read the row's country): how many, and their size. */
+const MAX_COUNTRY_CACHES = 16;
+const COUNTRY_CACHE_CAPACITY = 4096;
+
 /** Keys whose values are (almost) unique per person: caching their hashes would only cost. */
 const UNIQUE_VALUES: ReadonlySet<SchemaKey> = new Set<SchemaKey>(['EMAIL', 'PHONE']);
+
+interface CountryEntry {
+  readonly code: string;
+  digest: string | undefined;
+}
 
 /** State of the current row's COUNTRY cell. */
 type CountryCell = 'absent' | 'valid' | 'hashed' | 'invalid';
@@ -75,11 +84,14 @@ export class RowNormalizer {
   readonly #countryIndex: number;
   readonly #externIdIndex: number;
   readonly #memoize: boolean;
-  readonly #countryCache = new Map<string, string | null>();
+  /** COUNTRY cell as written → its ISO code and, once asked for, the code's digest (null: not a country). */
+  readonly #countryCache = new Map<string, CountryEntry | null>();
   readonly #slashOrder: SlashDateOrder;
   readonly #currentYear: number;
   // Per-row state, reset by normalize(); kept on the instance to avoid allocating per row.
   #rowCountry: string | undefined;
+  /** The row's COUNTRY cell when it is 'valid': where its digest is kept. */
+  #rowCountryEntry: CountryEntry | undefined;
   #countryCell: CountryCell = 'absent';
   #invalidKeys: MappingTarget[] = [];
 
@@ -120,17 +132,19 @@ export class RowNormalizer {
       this.#countryCell = 'hashed';
       return;
     }
-    let country = this.#countryCache.get(raw);
-    if (country === undefined) {
-      country = normalizeCountry(raw);
+    let entry = this.#countryCache.get(raw);
+    if (entry === undefined) {
+      const code = normalizeCountry(raw);
+      entry = code === null ? null : { code, digest: undefined };
       // Few distinct spellings per file; bounded all the same.
-      if (this.#countryCache.size < 1024) this.#countryCache.set(raw, country);
+      if (this.#countryCache.size < 1024) this.#countryCache.set(raw, entry);
     }
-    if (country === null) {
+    if (entry === null) {
       this.#countryCell = 'invalid';
       return;
     }
-    this.#rowCountry = country;
+    this.#rowCountry = entry.code;
+    this.#rowCountryEntry = entry;
     this.#countryCell = 'valid';
   }
 
@@ -160,9 +174,11 @@ export class RowNormalizer {
     const hashed = !UNHASHED_KEYS.has(key);
     // EXTERN_ID is an opaque id: a 64-hex one is still the advertiser's id, so its case is kept.
     const passHashes = key !== 'EXTERN_ID';
-    const memo = this.#memoize && hashed && !UNIQUE_VALUES.has(key) ? new ValueMemo() : undefined;
-    // These rules read the row's country, so the cache key must include it.
-    const byCountry = key === 'ZIP' || key === 'ST';
+    const cached = this.#memoize && hashed && !UNIQUE_VALUES.has(key);
+    const memo = cached ? new ValueMemo() : undefined;
+    // These rules read the row's country, so their cache is one per country: a key made of country
+    // and value would be a new string to build and hash on every row.
+    const byCountry = cached && (key === 'ZIP' || key === 'ST') ? new Map<string, ValueMemo>() : undefined;
     const compute = (raw: string): string | null => {
       if (passHashes && raw.length >= 64 && isSha256Hex(raw.trim())) return raw.trim().toLowerCase();
       const value = rule(raw, this.#rowCountry);
@@ -175,12 +191,19 @@ export class RowNormalizer {
         return 0;
       }
       let result: string | null | undefined;
-      if (memo === undefined || !memo.active) {
+      let rowMemo = memo;
+      if (byCountry !== undefined) {
+        const country = this.#rowCountry ?? '';
+        rowMemo = byCountry.get(country);
+        // Bounded like the one cache it replaces: the first few countries of the file get one each
+        // (most files have one to a handful); rows of any further country are computed uncached.
+        if (rowMemo === undefined && byCountry.size < MAX_COUNTRY_CACHES) byCountry.set(country, (rowMemo = new ValueMemo(COUNTRY_CACHE_CAPACITY)));
+      }
+      if (rowMemo === undefined || !rowMemo.active) {
         result = compute(raw);
       } else {
-        const memoKey = byCountry ? `${this.#rowCountry ?? ''}\u0000${raw}` : raw;
-        result = memo.get(memoKey);
-        if (result === undefined) memo.set(memoKey, (result = compute(raw)));
+        result = rowMemo.get(raw);
+        if (result === undefined) rowMemo.set(raw, (result = compute(raw)));
       }
       if (result === null) {
         out[pos] = '';
@@ -196,9 +219,12 @@ export class RowNormalizer {
     const hash = this.#hasher();
     return (values, out) => {
       switch (this.#countryCell) {
-        case 'valid':
-          out[pos] = hash(this.#rowCountry!);
+        case 'valid': {
+          // The digest is kept with the spelling's entry: no cache lookup per row (unless caching is off).
+          const entry = this.#rowCountryEntry!;
+          out[pos] = this.#memoize ? (entry.digest ??= hash(entry.code)) : hash(entry.code);
           return 1;
+        }
         case 'hashed':
           out[pos] = (values[index] ?? '').trim().toLowerCase();
           return 1;

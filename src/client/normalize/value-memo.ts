@@ -20,6 +20,9 @@ export class ValueMemo {
   #lookups = 0;
   #hits = 0;
 
+  /** `capacity`: the most values kept (one column's cache holds 16,384; a cache per country fewer). */
+  constructor(private readonly capacity = CAPACITY) {}
+
   /** False once the column proved not to repeat; callers then skip building keys. */
   get active(): boolean {
     return this.#map !== undefined;
@@ -40,6 +43,6 @@ export class ValueMemo {
 
   set(raw: string, result: string | null): void {
     const map = this.#map;
-    if (map !== undefined && map.size < CAPACITY) map.set(raw, result);
+    if (map !== undefined && map.size < this.capacity) map.set(raw, result);
   }
 }
