@@ -175,10 +175,10 @@ export class RowNormalizer {
     // EXTERN_ID is an opaque id: a 64-hex one is still the advertiser's id, so its case is kept.
     const passHashes = key !== 'EXTERN_ID';
     const cached = this.#memoize && hashed && !UNIQUE_VALUES.has(key);
-    const memo = cached ? new ValueMemo() : undefined;
     // These rules read the row's country, so their cache is one per country: a key made of country
     // and value would be a new string to build and hash on every row.
     const byCountry = cached && (key === 'ZIP' || key === 'ST') ? new Map<string, ValueMemo>() : undefined;
+    const memo = cached && byCountry === undefined ? new ValueMemo() : undefined;
     const compute = (raw: string): string | null => {
       if (passHashes && raw.length >= 64 && isSha256Hex(raw.trim())) return raw.trim().toLowerCase();
       const value = rule(raw, this.#rowCountry);

@@ -17,7 +17,6 @@ import type { Dialect } from '../dialect.js';
  * fixture-section.ts checks); "0123" would come back as "123", and a 20-digit id as a float. A
  * store that already holds such an audience (an older fixture allowed them) keeps the column TEXT.
  *
- *
  * The ids never repeat (AUTOINCREMENT), so `row_match_pending` can name rows by id: the match keys
  * of a row that matched nobody wait there, packed in one blob per row (about 70 bytes), until a new
  * person makes someone look them up and they move into `row_match_keys`. `row_match_log` held one
