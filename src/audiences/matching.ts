@@ -72,6 +72,23 @@ export function deriveMatchKeys(get: (code: number) => Buffer | undefined, adAcc
   return out;
 }
 
+/** Stored key codes run from 1 to 28 (key-types.ts): one bit each in a 32-bit mask of a row's keys. */
+export const keyBit = (type: number): number => 1 << type;
+const NAME = keyBit(K.FN) | keyBit(K.FI);
+const CITY_STATE = keyBit(K.CT) | keyBit(K.ST);
+
+/**
+ * Whether a row whose non-empty cells are the bits of `present` yields a combined match key in
+ * deriveMatchKeys above: a last name with a first name or initial and a place (ZIP, or city and
+ * state), or an extern id. Most uploads carry names without a place; the matcher skips the
+ * derivation for them. A new combined key must be added here as well.
+ */
+export function combines(present: number): boolean {
+  if (present & keyBit(K.EXTERN_ID)) return true;
+  const named = (present & keyBit(K.LN)) !== 0 && (present & NAME) !== 0;
+  return named && ((present & keyBit(K.ZIP)) !== 0 || (present & CITY_STATE) === CITY_STATE);
+}
+
 /** The match keys of a stored row (its packed (type, hash) pairs). */
 export function rowMatchKeys(pairs: Pair[], adAccountId: string): Pair[] {
   const byType = new Map<number, Buffer>();

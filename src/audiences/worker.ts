@@ -14,7 +14,7 @@ import { MissingBatchError, type CustomAudience, type UploadBatch } from '../sto
 import type { AddRow, RemoveRow, SliceProgress } from '../storage/audiences-rows.js';
 import { isEmptyCell } from './hashing.js';
 import { K } from './key-types.js';
-import { birthKeysOf, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
+import { birthKeysOf, combines, keyBit, matchRow, rowMatchKeys, type BirthKeys, type Pair } from './matching.js';
 import type { PeopleSync } from './people-sync.js';
 import { SESSION_WINDOW_SECONDS } from './sessions.js';
 
@@ -64,21 +64,6 @@ export interface PreparedRow {
 
 /** Keys whose match key is the cell itself (no combination needed). */
 const DIRECT = new Set<number>([K.EMAIL, K.PHONE, K.MADID, K.APPUID, K.PAGEUID]);
-/** Stored key codes run from 1 to 28 (key-types.ts): one bit each in a 32-bit mask. */
-const bit = (type: number): number => 1 << type;
-const NAME = bit(K.FN) | bit(K.FI);
-const CITY_STATE = bit(K.CT) | bit(K.ST);
-/**
- * Whether a row whose non-empty cells are the bits of `present` yields a combined match key: a last
- * name with a first name or initial and a place (ZIP, or city and state), or an extern id — the
- * conditions of deriveMatchKeys. Most uploads carry names without a place; they skip the derivation.
- */
-function combines(present: number): boolean {
-  if (present & bit(K.EXTERN_ID)) return true;
-  const named = (present & bit(K.LN)) !== 0 && (present & NAME) !== 0;
-  return named && ((present & bit(K.ZIP)) !== 0 || (present & CITY_STATE) === CITY_STATE);
-}
-
 /** Column indexes of a batch in key-type order: a row's pairs come out sorted without a sort. */
 export function columnOrder(columns: number[]): number[] {
   return columns.map((_, i) => i).sort((a, b) => columns[a] - columns[b]);
@@ -106,7 +91,7 @@ export function prepareRow(batch: Buffer, index: number, columns: number[], orde
     batch.copy(keys, o + 1, off, off + 32);
     if (DIRECT.has(type)) matchKeys.push({ type, hex: keys.toString('hex', o + 1, o + 33), bytes: keys.subarray(o + 1, o + 33) });
     else if (type === K.DOBY || type === K.DOBM || type === K.DOBD) (birth ??= {})[type] = keys.subarray(o + 1, o + 33);
-    present |= bit(type);
+    present |= keyBit(type);
     o += 33;
   }
   if (combines(present)) {
@@ -281,10 +266,7 @@ export class MatchWorker {
             this.sliceSinceIdle = false;
             await repo.rows.whenQueueEmpty?.();
           }
-          if (ranDry || performance.now() - this.lastSweep >= SWEEP_EVERY_MS) {
-            this.lastSweep = performance.now();
-            await repo.sweepBatchFiles();
-          }
+          await this.sweep(ranDry);
           const next = await repo.nextReadyAt();
           if (next !== undefined) this.notify(Math.max(5, next - clock.now()));
           return;
@@ -304,10 +286,7 @@ export class MatchWorker {
         await this.processSlice(batch, size);
         this.sliceSinceIdle = true;
         // A long upload never lets the queue run dry: finished batches' files go meanwhile too.
-        if (performance.now() - this.lastSweep >= SWEEP_EVERY_MS) {
-          this.lastSweep = performance.now();
-          await repo.sweepBatchFiles();
-        }
+        await this.sweep(false);
         // Let requests in between slices.
         await new Promise((r) => setImmediate(r));
       }
@@ -316,6 +295,13 @@ export class MatchWorker {
       this.services.log.error({ err: e }, 'audience matching failed; retrying');
       this.notify(1000);
     }
+  }
+
+  /** Deletes finished batches' row files (storage/batch-files.ts): when `now`, else at most every SWEEP_EVERY_MS. */
+  private async sweep(now: boolean): Promise<void> {
+    if (!now && performance.now() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = performance.now();
+    await this.services.store.audiences.sweepBatchFiles();
   }
 
   /**

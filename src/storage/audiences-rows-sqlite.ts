@@ -113,7 +113,8 @@ export class SqliteAudienceRows implements AudienceRowStore {
       clearLog: db.prepare('DELETE FROM row_match_pending'),
       // Before the audience's rows go: afterwards nothing would tell its entries apart.
       purgeLog: db.prepare('DELETE FROM row_match_pending WHERE row_id IN (SELECT id FROM audience_rows WHERE audience_id = ?)'),
-      dropOrphanLog: db.prepare('DELETE FROM row_match_pending WHERE NOT EXISTS (SELECT 1 FROM audience_rows r WHERE r.id = row_match_pending.row_id)'),
+      // The waiting keys of the rows a committed replace is about to drop (before they go, as purgeLog).
+      dropReplacedLog: db.prepare('DELETE FROM row_match_pending WHERE row_id IN (SELECT id FROM audience_rows WHERE audience_id = ? AND generation < ?)'),
       deleteMatchKey: db.prepare('DELETE FROM row_match_keys WHERE audience_id = ? AND key_hash = ? AND row_hash = ?'),
       // Without INDEXED BY the planner prefers the primary key's audience_id prefix and scans the audience.
       deleteByPerson: db.prepare('DELETE FROM audience_rows INDEXED BY audience_rows_person WHERE person_id = ? AND audience_id = ?'),
@@ -270,9 +271,9 @@ export class SqliteAudienceRows implements AudienceRowStore {
     await whenIdle(this.raw);
     const s = this.s;
     return this.tx(() => {
+      s.dropReplacedLog.run(audienceId, generation);
       const removedRows = s.dropOldGenerations.run(audienceId, generation).changes;
       s.dropOrphanKeys.run(audienceId);
-      s.dropOrphanLog.run();
       const members = Number(s.countMembers.get(audienceId) ?? 0);
       s.finishReplace.run(members, members, failed ? 'failed' : null, progress.nowSeconds, audienceId);
       this.progress(audienceId, progress);

@@ -174,26 +174,26 @@ export class AudienceRepo {
     batches: NewUploadBatch[];
     audience?: { id: string; patch: Updateable<CustomAudienceTable> };
   }): Promise<void> {
-    const { batches, files } = await this.spill(input.batches);
-    try {
-      await this.db.transaction().execute(async (trx) => {
+    await this.withSpilled(input.batches, (batches) =>
+      this.db.transaction().execute(async (trx) => {
         await this.stageIn(trx, input.session, batches, input.audience);
-      });
-    } catch (e) {
-      for (const f of files) this.batchFiles?.discard(f);
-      throw e;
-    }
-    for (const f of files) this.batchFiles?.settle(f);
+      }),
+    );
   }
 
   /**
-   * Large batches' rows go to files first (batch-files.ts), synced before the transaction naming
-   * them commits. Elsewhere (PostgreSQL, in-memory SQLite) they stay in the row.
+   * Runs `record` with the batches as they are to be recorded: large batches' rows go to files
+   * first (batch-files.ts), synced before the write naming them commits; the files are the queue's
+   * once it has, and deleted if it fails. Elsewhere (PostgreSQL, in-memory SQLite) rows stay inline.
    */
-  private async spill(batches: NewUploadBatch[]): Promise<{ batches: NewUploadBatch[]; files: string[] }> {
-    const files: string[] = [];
+  private async withSpilled(batches: NewUploadBatch[], record: (batches: NewUploadBatch[]) => Promise<unknown>): Promise<void> {
+    const files = this.batchFiles;
     // Inside a caller's transaction (a fixture load) a file's syncs would hold the connection: inline.
-    if (!this.batchFiles || this.db.isTransaction) return { batches, files };
+    if (!files || this.db.isTransaction) {
+      await record(batches);
+      return;
+    }
+    const written: string[] = [];
     try {
       const out: NewUploadBatch[] = [];
       for (const b of batches) {
@@ -201,15 +201,16 @@ export class AudienceRepo {
           out.push(b);
           continue;
         }
-        const name = await this.batchFiles.write(b.rows);
-        files.push(name);
+        const name = await files.write(b.rows);
+        written.push(name);
         out.push({ ...b, rows: Buffer.alloc(0), rows_file: name });
       }
-      return { batches: out, files };
+      await record(out);
     } catch (e) {
-      for (const f of files) this.batchFiles.discard(f);
+      for (const f of written) files.discard(f);
       throw e;
     }
+    for (const f of written) files.settle(f);
   }
 
   /** A claimed batch with its rows, wherever they are kept; MissingBatchRowsError (with the batch) if its file is gone. */
@@ -266,14 +267,7 @@ export class AudienceRepo {
   }
 
   async enqueue(b: NewUploadBatch): Promise<void> {
-    const { batches, files } = await this.spill([b]);
-    try {
-      await this.db.insertInto('upload_batches').values(batches[0]!).execute();
-    } catch (e) {
-      for (const f of files) this.batchFiles?.discard(f);
-      throw e;
-    }
-    for (const f of files) this.batchFiles?.settle(f);
+    await this.withSpilled([b], (batches) => this.db.insertInto('upload_batches').values(batches[0]!).execute());
   }
 
   // ---- the queue ----

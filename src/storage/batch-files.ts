@@ -49,10 +49,6 @@ export class BatchFiles {
     fs.mkdirSync(dir, { recursive: true });
   }
 
-  get dir(): string {
-    return this.#dir;
-  }
-
   /** Writes `rows` durably; returns the name to record. The caller must `settle` or `discard` it. */
   async write(rows: Buffer): Promise<string> {
     const name = randomUUID() + SUFFIX;

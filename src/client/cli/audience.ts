@@ -162,6 +162,8 @@ export async function runAudienceCommand(
     }
 
     const reporter = settings.progress ? createProgressReporter({ stream: io.stdout, total }) : undefined;
+    // A line for the person running the upload: above the progress bar when there is one.
+    const say = (line: string): void => (reporter !== undefined ? reporter.note(line) : err(line));
     let result: UploadResult;
     try {
       result = await uploadRows(source, {
@@ -180,16 +182,11 @@ export async function runAudienceCommand(
         signal: abort.signal,
         ...(io.sleep !== undefined && { sleep: io.sleep }),
         onProgress: (p) => reporter?.update(p),
-        onNotice: (message) => {
-          if (reporter !== undefined) reporter.note(`note: ${message}`);
-          else err(`note: ${message}`);
-        },
+        onNotice: (message) => say(`note: ${message}`),
         onRetry: (e) => {
           const why = e.error.kind === 'graph' ? `code ${e.error.code}` : e.error.kind === 'network' ? 'network error' : `HTTP ${e.error.status}`;
           const wait = e.throttled ? `rate limited; every batch waits ${formatDuration(e.delayMs / 1000)}` : `retrying in ${formatDuration(e.delayMs / 1000)}`;
-          const line = `batch ${e.batchSeq}: attempt ${e.attempt} failed (${why}); ${wait}`;
-          if (reporter !== undefined) reporter.note(line);
-          else err(line);
+          say(`batch ${e.batchSeq}: attempt ${e.attempt} failed (${why}); ${wait}`);
         },
       });
     } finally {

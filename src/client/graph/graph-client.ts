@@ -12,7 +12,7 @@ import { appSecretProof } from './appsecret-proof.js';
 import { decodeBatch, encodeBatch } from './batch.js';
 import type { BatchOperation, BatchResult } from './batch.js';
 import { GraphApiError, envelopeOf } from './graph-api-error.js';
-import { appendQuery, jsonBody } from './request-encoding.js';
+import { appendQuery, jsonBody, usersBody } from './request-encoding.js';
 import type { HttpMethod, Params } from './request-encoding.js';
 import { DEFAULT_RETRY, realSleep, withRetry } from './retry-policy.js';
 import type { RetryEvent, RetryOptions } from './retry-policy.js';
@@ -327,10 +327,6 @@ class FinalError extends Error {
   constructor(readonly error: GraphApiError) {
     super(error.message);
   }
-}
-
-function usersBody(payload: AudienceUsersPayload | EncodedAudienceUsersPayload, session: AudienceUploadSession | undefined): Params {
-  return session === undefined ? { payload } : { payload, session };
 }
 
 /** Ad account ids are written `act_<id>` in paths; accept both forms. */

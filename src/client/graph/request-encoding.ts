@@ -4,6 +4,7 @@
  * Meta's own uploader sends them), and a body avoids the URL-length failures
  * that break large deletes sent in the query (§1.1, "Long DELETE query strings break").
  */
+import type { AudienceUploadSession } from './wire-types.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -104,4 +105,9 @@ export function jsonBody(params: Params): string | Buffer {
   if (bytes.length === 0) return rest;
   bytes.push(Buffer.from(rest, 'utf8'));
   return Buffer.concat(bytes);
+}
+
+/** A /users or /usersreplace body: the payload, and the session when there is one (left out, not sent empty). */
+export function usersBody<P>(payload: P, session: AudienceUploadSession | undefined): { payload: P; session?: AudienceUploadSession } {
+  return session === undefined ? { payload } : { payload, session };
 }

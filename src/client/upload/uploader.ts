@@ -33,7 +33,7 @@ import type { RowSource } from '../input/row-source.js';
 import { realSleep, retryDelay } from '../graph/retry-policy.js';
 import { GraphApiError } from '../graph/graph-api-error.js';
 import type { AudienceUploadSession, AudienceUsersResponse } from '../graph/wire-types.js';
-import { JsonRows } from '../graph/request-encoding.js';
+import { JsonRows, usersBody } from '../graph/request-encoding.js';
 import { isRejection, RowNormalizer } from '../normalize/row-normalizer.js';
 import { BatchAssembler } from './batch-assembler.js';
 import { hashedChunks } from './hashed-chunks.js';
@@ -323,10 +323,11 @@ class Upload {
     const { operation, audienceId } = this.#o;
     const session = this.#session(batch, isLast);
     // Rows the workers wrote as JSON go as they are when the transport can take them (graphTransport can).
+    const schema = this.#normalizer.schema;
     const sendOnce =
       batch.json !== undefined && transport.sendEncoded !== undefined
-        ? transport.sendEncoded.bind(transport, { operation, audienceId, body: withSession({ schema: this.#normalizer.schema, data: new JsonRows(batch.json, batch.size) }, session) })
-        : transport.send.bind(transport, { operation, audienceId, body: withSession({ schema: this.#normalizer.schema, data: batch.data }, session) });
+        ? transport.sendEncoded.bind(transport, { operation, audienceId, body: usersBody({ schema, data: new JsonRows(batch.json, batch.size) }, session) })
+        : transport.send.bind(transport, { operation, audienceId, body: usersBody({ schema, data: batch.data }, session) });
     for (let attempt = 1; ; attempt++) {
       const wait = this.#pausedUntil - this.#now();
       if (wait > 0) await this.#sleep(wait);
@@ -682,7 +683,3 @@ class Upload {
   }
 }
 
-/** A body with its session, when the upload has one. */
-function withSession<P>(payload: P, session: AudienceUploadSession | undefined): { payload: P; session?: AudienceUploadSession } {
-  return session === undefined ? { payload } : { payload, session };
-}
