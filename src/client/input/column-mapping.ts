@@ -63,11 +63,9 @@ export function guessMapping(columns: readonly string[]): ResolvedMapping {
  */
 export function parseMapping(spec: string, columns: readonly string[]): ResolvedMapping {
   const mapping: ColumnMapping[] = [];
-  for (const pair of spec.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const eq = pair.lastIndexOf('=');
-    if (eq <= 0) throw new MappingError(`--map entry "${pair}" is not column=KEY`);
-    const name = pair.slice(0, eq).trim();
-    const target = pair.slice(eq + 1).trim().toUpperCase();
+  for (const { pair, name, key } of mapEntries(spec)) {
+    if (name === undefined) throw new MappingError(`--map entry "${pair}" is not column=KEY`);
+    const target = key.toUpperCase();
     if (!isMappingTarget(target)) {
       throw new MappingError(`--map: unknown key "${target}"; use one of ${[...SCHEMA_ORDER, 'DOB'].join(', ')}`);
     }
@@ -88,11 +86,19 @@ export function parseMapping(spec: string, columns: readonly string[]): Resolved
  */
 export function mapColumnNames(spec: string): string[] {
   const names: string[] = [];
-  for (const pair of spec.split(',').map((p) => p.trim())) {
-    const eq = pair.lastIndexOf('=');
-    if (eq > 0) names.push(pair.slice(0, eq).trim());
-  }
+  for (const { name } of mapEntries(spec)) if (name !== undefined) names.push(name);
   return names;
+}
+
+/** The non-empty entries of a `--map` spec, trimmed: column name and key split at the last `=` (name undefined when there is none before it). */
+function mapEntries(spec: string): Array<{ pair: string; name: string | undefined; key: string }> {
+  const out: Array<{ pair: string; name: string | undefined; key: string }> = [];
+  for (const pair of spec.split(',').map((p) => p.trim())) {
+    if (pair === '') continue;
+    const eq = pair.lastIndexOf('=');
+    out.push(eq > 0 ? { pair, name: pair.slice(0, eq).trim(), key: pair.slice(eq + 1).trim() } : { pair, name: undefined, key: '' });
+  }
+  return out;
 }
 
 /** The key a header name would be guessed as, if any (`phone_number` → PHONE). */

@@ -67,8 +67,8 @@ export class BatchAssembler {
   #rowNumbers: number[] = [];
   /** Encoded rows of the batch being filled: finished slices, and the run still open in `#run`. */
   #pieces: Uint8Array[] = [];
+  /** Open while the batch being filled takes encoded rows (every encoded batch has one until it closes). */
   #run: { rows: EncodedRows; from: number; to: number } | undefined;
-  #encodedCount = 0;
 
   constructor(batchSize: number, acked: readonly AckedBatch[] = []) {
     this.#size = batchSize;
@@ -84,7 +84,7 @@ export class BatchAssembler {
     const range = this.#acked[this.#nextAcked];
     if (range === undefined || row < range.firstRow) return false;
     if (row === range.firstRow) {
-      if (this.#data.length > 0 || this.#encodedCount > 0) {
+      if (this.#rowNumbers.length > 0) {
         throw new ResumeMismatchError(`rows before ${row} no longer fill whole batches: the input or the options changed`);
       }
       if (range.seq !== this.#nextSeq) {
@@ -99,7 +99,7 @@ export class BatchAssembler {
 
   /** Add a normalised row; returns a batch when it is full. */
   add(row: number, values: string[]): Batch | undefined {
-    if (this.#encodedCount > 0) throw new Error('a batch takes rows as arrays or encoded, not both');
+    if (this.#run !== undefined) throw new Error('a batch takes rows as arrays or encoded, not both');
     this.#data.push(values);
     this.#rowNumbers.push(row);
     return this.#data.length >= this.#size ? this.close() : undefined;
@@ -115,7 +115,7 @@ export class BatchAssembler {
       this.#run = { rows, from: index, to: index + 1 };
     }
     this.#rowNumbers.push(row);
-    return ++this.#encodedCount >= this.#size ? this.close() : undefined;
+    return this.#rowNumbers.length >= this.#size ? this.close() : undefined;
   }
 
   #endRun(): void {
@@ -128,15 +128,17 @@ export class BatchAssembler {
 
   /** The partial batch, if any (end of input). */
   close(): Batch | undefined {
-    if (this.#encodedCount > 0) {
+    if (this.#run !== undefined) {
       this.#endRun();
       // Not copied here: the body is assembled once from these parts (request-encoding.ts jsonBody).
       const parts: Uint8Array[] = [OPEN];
-      for (let i = 0; i < this.#pieces.length; i++) parts.push(...(i === 0 ? [] : [COMMA]), this.#pieces[i]!);
+      for (let i = 0; i < this.#pieces.length; i++) {
+        if (i > 0) parts.push(COMMA);
+        parts.push(this.#pieces[i]!);
+      }
       parts.push(CLOSE);
-      const batch = new EncodedBatch(this.#nextSeq++, this.#encodedCount, parts, this.#rowNumbers);
+      const batch = new EncodedBatch(this.#nextSeq++, this.#rowNumbers.length, parts, this.#rowNumbers);
       this.#pieces = [];
-      this.#encodedCount = 0;
       this.#rowNumbers = [];
       return batch;
     }
