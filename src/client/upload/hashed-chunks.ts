@@ -21,6 +21,7 @@ import type { CsvFile } from '../input/row-source.js';
 import { lastRecordEnd, recordEnd } from '../input/record-boundary.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
+import { hashWorkerScript } from './hash-worker-script.js';
 
 /** A chunk's accepted rows as JSON, UTF-8 (hash-worker.ts): row i is `bytes.subarray(offsets[i], offsets[i + 1] - 1)`. */
 export interface EncodedRows {
@@ -46,8 +47,6 @@ export interface HashedChunkOptions {
   readonly inFlight?: number | undefined;
 }
 
-const BOOT = new URL('./hash-worker-boot.mjs', import.meta.url);
-const ENTRY = new URL('./hash-worker.ts', import.meta.url).href;
 
 /** The data records of a CSV file (header skipped), parsed, normalised and hashed on worker threads. */
 export async function* hashedChunks(
@@ -71,7 +70,8 @@ export async function* hashedChunks(
     const afterHeader = await skipHeader(read, chunkBytes, delimiter);
     if (afterHeader === undefined) return;
     let carry: Buffer = afterHeader;
-    for (let i = 0; i < workerCount; i++) lanes.push(new Lane({ ...settings, delimiter: file.delimiter }));
+    const script = await hashWorkerScript();
+    for (let i = 0; i < workerCount; i++) lanes.push(new Lane(script, { ...settings, delimiter: file.delimiter }));
 
     let eof = false;
     let nextToSend = 0;
@@ -161,9 +161,15 @@ class Lane {
   readonly #waiting: Array<{ resolve: (reply: ChunkReply) => void; reject: (error: unknown) => void }> = [];
   #failed: unknown;
 
-  constructor(settings: HashWorkerSettings) {
-    // Each worker holds a few chunks at a time; a capped heap keeps V8 from growing it lazily to hundreds of MB.
-    this.#worker = new Worker(BOOT, { workerData: { ...settings, entry: ENTRY }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+  constructor(script: string, settings: HashWorkerSettings) {
+    this.#worker = new Worker(script, {
+      eval: true,
+      workerData: settings,
+      // Not the parent's flags: under `node --import tsx` (tests, benches) a worker would load tsx for nothing.
+      execArgv: [],
+      // Each worker holds a few chunks at a time; a capped heap keeps V8 from growing it lazily to hundreds of MB.
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
     this.#worker.on('message', (reply: ChunkReply) => this.#waiting.shift()?.resolve(reply));
     const fail = (error: unknown): void => {
       this.#failed ??= error;
