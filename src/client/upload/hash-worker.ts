@@ -22,7 +22,9 @@ const normalizer = new RowNormalizer({
   currentYear: settings.currentYear,
 });
 
+// Every value a digest or "" (no EXTERN_ID, no MADID): rows are ASCII that needs no escaping.
 const plainText = !normalizer.schema.some((key) => UNHASHED_KEYS.has(key));
+const [LEFT_BRACKET, RIGHT_BRACKET, QUOTE, COMMA] = [0x5b, 0x5d, 0x22, 0x2c];
 
 port.on('message', (request: ChunkRequest) => {
   const reply = hashChunk(request);
@@ -64,25 +66,59 @@ function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
  * bytes in a buffer of their own (transferred, not copied), with where each
  * row starts: the main thread cuts batches at row boundaries and sends the
  * bytes as they are (graph/request-encoding.ts RawJson) — no string crosses
- * threads and nothing is encoded again for the socket. Digests and "" need no
- * escaping, so a hashed-only row is plain ASCII concatenation; unhashed keys
- * (EXTERN_ID, MADID) are the advertiser's own text and go through JSON.stringify.
+ * threads and nothing is encoded again for the socket.
  */
 function encodeRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offsets'> {
+  return plainText ? encodeDigestRows(rows) : encodeTextRows(rows);
+}
+
+/**
+ * Rows of digests and "" only: ASCII that needs no escaping, written byte by
+ * byte into a buffer of the exact size. Building the same JSON as strings
+ * (`'["' + row.join('","') + '"]'`, joined, then written) cost ≈ 1.7 µs a row
+ * against ≈ 0.5 — as much as normalising the row (decision client-11).
+ */
+function encodeDigestRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offsets'> {
+  // `["a","b"]` plus the comma after it: 2 brackets, 2 quotes and 1 separator per value.
+  let size = 0;
+  for (const row of rows) {
+    size += 2 + 3 * row.length;
+    for (const value of row) size += value.length;
+  }
+  // Unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred.
+  const bytes = Buffer.allocUnsafeSlow(size);
+  const offsets = new Uint32Array(rows.length + 1);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    offsets[i] = at;
+    bytes[at++] = LEFT_BRACKET;
+    for (let j = 0; j < row.length; j++) {
+      if (j > 0) bytes[at++] = COMMA;
+      bytes[at++] = QUOTE;
+      at += bytes.write(row[j]!, at, 'latin1');
+      bytes[at++] = QUOTE;
+    }
+    bytes[at++] = RIGHT_BRACKET;
+    bytes[at++] = COMMA;
+  }
+  offsets[rows.length] = at;
+  return { rows: bytes.subarray(0, Math.max(0, at - 1)), offsets };
+}
+
+/** Rows with EXTERN_ID or MADID, the advertiser's own text: JSON.stringify escapes it, written as UTF-8. */
+function encodeTextRows(rows: readonly string[][]): Pick<ChunkReply, 'rows' | 'offsets'> {
   const offsets = new Uint32Array(rows.length + 1);
   const parts = new Array<string>(rows.length);
   let at = 0;
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i]!;
-    const text = plainText ? '["' + row.join('","') + '"]' : JSON.stringify(row);
+    const text = JSON.stringify(rows[i]);
     parts[i] = text;
     offsets[i] = at;
-    at += (plainText ? text.length : Buffer.byteLength(text, 'utf8')) + 1;
+    at += Buffer.byteLength(text, 'utf8') + 1;
   }
   offsets[rows.length] = at;
-  const joined = parts.join(',');
-  // Unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred.
   const bytes = Buffer.allocUnsafeSlow(Math.max(0, at - 1));
-  bytes.write(joined, 0, plainText ? 'latin1' : 'utf8');
+  bytes.write(parts.join(','), 0, 'utf8');
   return { rows: bytes, offsets };
 }

@@ -100,6 +100,36 @@ describe('uploader: encoded rows from the hashing workers', () => {
     expect(onWorkers.result.rowsRejected).toBeGreaterThan(0);
   });
 
+  it('sends byte for byte the bodies of the in-thread path for digest-only rows: invalid values, empty cells, pre-hashed and hashed-country cells', async () => {
+    const preHashed = 'AB'.repeat(32); // a digest in upper case: passed through, lowercased
+    const lines = ['email,phone,first_name,zip,country'];
+    for (let i = 0; i < 2345; i++) {
+      const email = i % 11 === 0 ? 'not-an-email' : i % 17 === 0 ? preHashed : ` U${i}@Example.com`;
+      const phone = i % 5 === 0 ? '' : `+1 555 010 ${String(i % 10000).padStart(4, '0')}`;
+      const country = i % 19 === 0 ? 'cd'.repeat(32) : i % 3 === 0 ? 'Germany' : 'US';
+      lines.push(`${email},${phone},${i % 2 ? 'Zoë' : ''},${10000 + i},${country}`);
+      if (i % 13 === 0) lines.push(',,,,'); // rejected rows in between
+    }
+    const path = join(dir, 'digests.csv');
+    await writeFile(path, lines.join('\n'));
+    const run = async (workers: 'on' | 'off', encoded: boolean) => {
+      const c = capture(encoded);
+      const result = await uploadRows(await openRowSource(path), {
+        operation: 'add', audienceId: '1', transport: c.transport, sessionId: 7, concurrency: 1, currentYear: 2026, workers, workerChunkBytes: 4096, batchSize: 1000,
+      });
+      return { ...c, result };
+    };
+    const inThread = await run('off', false);
+    const onWorkers = await run('on', true);
+    expect(onWorkers.calls()).toBe(3);
+    expect(onWorkers.bodies).toEqual(inThread.bodies);
+    expect(onWorkers.bodies.join('')).toContain(`"${preHashed.toLowerCase()}"`);
+    expect(onWorkers.bodies.join('')).toContain(`"${'cd'.repeat(32)}"]`);
+    expect(onWorkers.bodies.join('')).toContain('["",');
+    expect(onWorkers.result.rowsSent).toBe(2345);
+    expect(onWorkers.result.rowsRejected).toBe(inThread.result.rowsRejected);
+  });
+
   it('decodes encoded batches for a transport without sendEncoded', async () => {
     const lines = ['email,phone'];
     for (let i = 0; i < 1500; i++) lines.push(`u${i}@example.com,+1 555 010 ${String(i).padStart(4, '0')}`);
