@@ -1,5 +1,5 @@
 /**
- * A small Graph API client over global fetch: versioned URLs, the access
+ * A small Graph API client over HTTP (undici): versioned URLs, the access
  * token, `appsecret_proof`, JSON bodies, paging, batch, one error type and a
  * retry policy. Works against graph.facebook.com and localgraph alike.
  *
@@ -12,8 +12,10 @@ import { appSecretProof } from './appsecret-proof.js';
 import { decodeBatch, encodeBatch } from './batch.js';
 import type { BatchOperation, BatchResult } from './batch.js';
 import { GraphApiError, envelopeOf } from './graph-api-error.js';
+import { fetchExchange, undiciExchange } from './http-exchange.js';
+import type { HttpExchange, HttpResponse } from './http-exchange.js';
 import { appendQuery, jsonBody, usersBody } from './request-encoding.js';
-import type { HttpMethod, Params } from './request-encoding.js';
+import type { HttpMethod, Params, RequestBody } from './request-encoding.js';
 import { DEFAULT_RETRY, realSleep, withRetry } from './retry-policy.js';
 import type { RetryEvent, RetryOptions } from './retry-policy.js';
 import { parseUsageHeaders } from './usage-headers.js';
@@ -49,6 +51,7 @@ export interface GraphClientOptions {
   readonly retryWrites?: boolean | undefined;
   /** Per-request timeout. Default 120 s. */
   readonly timeoutMs?: number | undefined;
+  /** A fetch to send every call through (a test double, a proxy); default undici's `request`, which is cheaper per call. */
   readonly fetch?: typeof fetch | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
   readonly random?: (() => number) | undefined;
@@ -82,7 +85,7 @@ export class GraphClient {
   readonly #retry: RetryOptions | false;
   readonly #retryWrites: boolean;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #exchange: HttpExchange;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #onRetry: GraphClientOptions['onRetry'];
@@ -100,7 +103,7 @@ export class GraphClient {
     this.#retry = options.retry ?? DEFAULT_RETRY;
     this.#retryWrites = options.retryWrites ?? false;
     this.#timeoutMs = options.timeoutMs ?? 120_000;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#exchange = options.fetch === undefined ? undiciExchange : fetchExchange(options.fetch);
     this.#sleep = options.sleep ?? realSleep;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
@@ -263,7 +266,7 @@ export class GraphClient {
       else if (!url.searchParams.has('access_token')) auth.access_token = this.#token;
     }
     if (this.#proof !== undefined && !url.searchParams.has('appsecret_proof')) auth.appsecret_proof = this.#proof;
-    let body: string | Buffer | undefined;
+    let body: RequestBody | undefined;
     if (method === 'GET') {
       appendQuery(url, { ...params, ...auth });
     } else {
@@ -271,26 +274,25 @@ export class GraphClient {
       body = jsonBody({ ...params, ...auth });
     }
     const timeout = AbortSignal.timeout(this.#timeoutMs);
-    const init: RequestInit = {
-      method,
-      headers,
-      signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      ...(body !== undefined && { body }),
-    };
     const where = url.pathname;
-    let response: Response;
-    let text: string;
+    let response: HttpResponse;
     try {
-      response = await this.#fetch(url, init);
-      text = await response.text();
+      response = await this.#exchange(url, {
+        method,
+        headers,
+        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
+        ...(body !== undefined && { body }),
+      });
     } catch (error) {
       if (signal?.aborted === true) throw error; // the caller cancelled: not a Graph failure
       throw GraphApiError.network(error, method, where);
     }
+    const { text } = response;
     const usage = parseUsageHeaders(response.headers);
     const contentType = response.headers.get('content-type');
+    const ok = response.status >= 200 && response.status < 300;
     // Graph can answer 200 with an error body (suppress_http_code=1), so the body decides too.
-    if (!response.ok || envelopeOf(text) !== undefined) {
+    if (!ok || envelopeOf(text) !== undefined) {
       throw GraphApiError.fromResponse({ status: response.status, bodyText: text, contentType, method, path: where, usage });
     }
     let parsed: unknown;

@@ -6,6 +6,7 @@ import { appSecretProof } from '../../../src/client/graph/appsecret-proof.js';
 import { GraphApiError } from '../../../src/client/graph/graph-api-error.js';
 import { GraphClient } from '../../../src/client/graph/graph-client.js';
 import type { GraphClientOptions } from '../../../src/client/graph/graph-client.js';
+import { JsonRows } from '../../../src/client/graph/request-encoding.js';
 import { isRetryable, retryDelay } from '../../../src/client/graph/retry-policy.js';
 
 interface Seen {
@@ -212,6 +213,47 @@ describe('GraphClient errors', () => {
     const error = await c.get('me').catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'network', status: 0, is_transient: true });
     expect(isRetryable(error)).toBe(true);
+  });
+
+  it('sends a body of byte parts (encoded upload rows) with its length declared, not chunked, and byte-exact', async () => {
+    const rows = [['a'.repeat(64), ''], ['b'.repeat(64), 'ü']];
+    const parts = [Buffer.from('['), Buffer.from(JSON.stringify(rows[0])), Buffer.from(','), Buffer.from(JSON.stringify(rows[1])), Buffer.from(']')];
+    await client({ retry: false }).post('1/users', { payload: { schema: ['EMAIL', 'FN'], data: new JsonRows(parts, 2) } });
+    const [request] = seen;
+    expect(request!.headers['transfer-encoding']).toBeUndefined();
+    expect(Number(request!.headers['content-length'])).toBe(Buffer.byteLength(request!.body));
+    expect(JSON.parse(request!.body)).toMatchObject({ payload: { schema: ['EMAIL', 'FN'], data: rows } });
+  });
+
+  it('a server that never answers times out as a transient network error naming the timeout', async () => {
+    handler = () => undefined; // no answer
+    const error = await client({ retry: false, timeoutMs: 150 }).get('me').catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'network', status: 0, is_transient: true });
+    expect((error as Error).message).toMatch(/request failed: .*timeout/);
+  });
+
+  it("a caller's abort is the caller's error, not a Graph failure", async () => {
+    handler = () => undefined;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const error = await client({ retry: false }).get('me', {}, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(GraphApiError);
+    expect((error as Error).name).toBe('AbortError');
+  });
+
+  it('follows a redirect as fetch would, and keeps repeated response headers', async () => {
+    handler = (req, res) => {
+      if (req.url.pathname === '/v21.0/old') {
+        res.writeHead(302, { location: '/v21.0/me' }).end();
+        return;
+      }
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      json(res, 200, { id: '7' });
+    };
+    const response = await client({ retry: false }).request<{ id: string }>('GET', 'old', {});
+    expect(response.body).toEqual({ id: '7' });
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(seen.map((r) => r.url.pathname)).toEqual(['/v21.0/old', '/v21.0/me']);
   });
 });
 
