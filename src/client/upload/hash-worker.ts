@@ -38,9 +38,10 @@ function hashChunk({ index, buffer, length, final }: ChunkRequest): ChunkReply {
   let error: string | undefined;
   // A fresh parser per chunk: chunks hold whole records, and only the file's start may carry a BOM
   // (the main thread skips it with the header).
-  const parser = new CsvParser(settings.delimiter, { stripBom: false });
+  // Read as latin1, decoded field by field: ASCII fields stay one byte wide (csv-parser.ts utf8AsLatin1).
+  const parser = new CsvParser(settings.delimiter, { stripBom: false, utf8AsLatin1: true });
   try {
-    parser.push(Buffer.from(buffer, 0, length).toString('utf8'), records);
+    parser.push(Buffer.from(buffer, 0, length).toString('latin1'), records);
     parser.finish(records);
   } catch (e) {
     if (!final) throw e;

@@ -55,6 +55,35 @@ describe('CsvParser', () => {
     );
   });
 
+  it('reads UTF-8 bytes as latin1 (utf8AsLatin1) to the very records it reads from the decoded text', () => {
+    // Any text: ASCII, latin1, beyond it (Ł, ’, emoji), invalid sequences cut by a delimiter, quotes, CR/LF.
+    const piece = fc.oneof(
+      fc.constantFrom(',', '"', '""', '\n', '\r\n', '\r', ' ', 'a', 'é', 'Ł', '’', '😀', '\uFEFF'),
+      fc.string({ unit: 'grapheme', maxLength: 4 }),
+    );
+    const bytes = fc.oneof(
+      fc.array(piece, { maxLength: 40 }).map((parts) => Buffer.from(parts.join(''), 'utf8')),
+      fc.uint8Array({ maxLength: 60 }).map((b) => Buffer.from(b)), // any bytes, invalid UTF-8 included
+    );
+    fc.assert(
+      fc.property(bytes, (input) => {
+        const read = (text: string, options: ConstructorParameters<typeof CsvParser>[1]): string[][] | string => {
+          const parser = new CsvParser(',', options);
+          const out: string[][] = [];
+          try {
+            parser.push(text, out);
+            parser.finish(out);
+          } catch (e) {
+            return (e as Error).message;
+          }
+          return out;
+        };
+        expect(read(input.toString('latin1'), { stripBom: false, utf8AsLatin1: true })).toEqual(read(input.toString('utf8'), { stripBom: false }));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('reports an unterminated quote at the end of input', () => {
     expect(() => parse(['a,"open\n'])).toThrow(CsvSyntaxError);
   });
