@@ -5,7 +5,6 @@
  * parent times the parallel phase alone.
  */
 import { openSync, readSync, closeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
 import { guessMapping } from '../../src/client/input/column-mapping.js';
 import { CsvParser } from '../../src/client/input/csv-parser.js';
@@ -76,8 +75,9 @@ function hashAll(pool: readonly string[], count: number): Omit<WorkerReport, 'ms
 
 function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = true): Omit<WorkerReport, 'ms'> {
   const normalizer = new RowNormalizer({ mapping: guessMapping(BENCH_COLUMNS).mapping, memoizeRepeatedValues: memoize });
-  const parser = new CsvParser(',');
-  const decoder = new StringDecoder('utf8');
+  // As the uploader's workers read (hash-worker.ts): bytes as latin1, fields with UTF-8 decoded by the parser.
+  // A record cut between two reads is carried by the parser, its bytes joined before decoding.
+  const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true });
   const fd = openSync(path, 'r');
   const buffer = Buffer.allocUnsafe(1 << 20);
   let rows = 0;
@@ -103,12 +103,11 @@ function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = tru
       const read = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
       if (read === 0) break;
       position += read;
-      parser.push(decoder.write(buffer.subarray(0, read)), records);
+      parser.push(buffer.toString('latin1', 0, read), records);
       consume();
     }
     // A warm-up stops mid-range, possibly mid-record: its tail is dropped.
     if (complete) {
-      parser.push(decoder.end(), records);
       parser.finish(records);
       consume();
     }
