@@ -75,7 +75,7 @@ function hashAll(pool: readonly string[], count: number): Omit<WorkerReport, 'ms
 
 function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = true): Omit<WorkerReport, 'ms'> {
   const normalizer = new RowNormalizer({ mapping: guessMapping(BENCH_COLUMNS).mapping, memoizeRepeatedValues: memoize });
-  // As the uploader's workers read (hash-worker.ts): bytes as latin1, fields with UTF-8 decoded by the parser.
+  // As the uploader's workers read (chunk-hasher.ts): bytes as latin1, fields with UTF-8 decoded by the parser.
   // A record cut between two reads is carried by the parser, its bytes joined before decoding.
   const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true });
   const fd = openSync(path, 'r');
@@ -84,19 +84,18 @@ function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = tru
   let rejected = 0;
   let checksum = 0;
   let skipHeader = start === 0;
-  const records: string[][] = [];
-  const consume = (): void => {
-    for (const record of records) {
+  // Each record normalised as the parser cuts it, as the uploader's workers do (chunk-hasher.ts).
+  const records = {
+    push(record: string[]): void {
       if (skipHeader) {
         skipHeader = false;
-        continue;
+        return;
       }
       rows++;
       const outcome = normalizer.normalize(record);
       if (isRejection(outcome)) rejected++;
       else for (const value of outcome) checksum += value.charCodeAt(0) | 0;
-    }
-    records.length = 0;
+    },
   };
   try {
     for (let position = start; position < end; ) {
@@ -104,13 +103,9 @@ function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = tru
       if (read === 0) break;
       position += read;
       parser.push(buffer.toString('latin1', 0, read), records);
-      consume();
     }
     // A warm-up stops mid-range, possibly mid-record: its tail is dropped.
-    if (complete) {
-      parser.finish(records);
-      consume();
-    }
+    if (complete) parser.finish(records);
   } finally {
     closeSync(fd);
   }

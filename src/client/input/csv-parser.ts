@@ -36,6 +36,11 @@ export interface CsvParserOptions {
 /** A byte of a multi-byte UTF-8 character, in text read as latin1. */
 const HIGH_BYTE = /[\x80-\xff]/g;
 
+/** Where records go as they are cut: an array, or anything that takes them one at a time. */
+export interface RecordSink {
+  push(record: string[]): unknown;
+}
+
 export class CsvParser {
   readonly #delimiter: string;
   readonly #utf8AsLatin1: boolean;
@@ -51,8 +56,8 @@ export class CsvParser {
     this.#delimiter = delimiter;
   }
 
-  /** Parse a chunk; complete records are appended to `out`, a trailing partial record is kept. */
-  push(chunk: string, out: string[][]): void {
+  /** Parse a chunk; complete records go to `out` in order, a trailing partial record is kept. */
+  push(chunk: string, out: RecordSink): void {
     if (!this.#started && chunk.length > 0) {
       this.#started = true;
       if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
@@ -77,14 +82,14 @@ export class CsvParser {
   }
 
   /** End of input: the partial record, if any, is complete. */
-  finish(out: string[][]): void {
+  finish(out: RecordSink): void {
     const text = this.#carry;
     this.#carry = '';
     if (text.length > 0) this.#parse(text, 0, true, out);
   }
 
   /** Returns the position of the first character not consumed. */
-  #parse(text: string, start: number, final: boolean, out: string[][]): number {
+  #parse(text: string, start: number, final: boolean, out: RecordSink): number {
     const delimiter = this.#delimiter;
     let pos = start;
     let nextQuote = text.indexOf('"', start);
@@ -112,7 +117,6 @@ export class CsvParser {
       }
       const next = this.#parseQuotedRecord(text, pos, final, out);
       if (next < 0) break;
-      if (this.#utf8AsLatin1) decodeUtf8Fields(out[out.length - 1]!);
       pos = next;
     }
     return Math.min(pos, text.length);
@@ -122,7 +126,7 @@ export class CsvParser {
    * Slow path for a record containing a quote. Appends it and returns the
    * position after it, or -1 when the record continues past the end of `text`.
    */
-  #parseQuotedRecord(text: string, start: number, final: boolean, out: string[][]): number {
+  #parseQuotedRecord(text: string, start: number, final: boolean, out: RecordSink): number {
     const delimiter = this.#delimiter.charCodeAt(0);
     const fields: string[] = [];
     let i = start;
@@ -158,7 +162,7 @@ export class CsvParser {
       fields.push(value);
       if (j === text.length) {
         if (!final) return -1;
-        out.push(fields);
+        out.push(this.#utf8AsLatin1 ? decodeUtf8Fields(fields) : fields);
         return j;
       }
       const c = text.charCodeAt(j);
@@ -172,7 +176,7 @@ export class CsvParser {
         if (next === text.length && !final) return -1;
         if (text.charCodeAt(next) === 10) next++;
       }
-      out.push(fields);
+      out.push(this.#utf8AsLatin1 ? decodeUtf8Fields(fields) : fields);
       return next;
     }
   }
@@ -185,12 +189,13 @@ function highByteAt(text: string, from: number): number {
 }
 
 /** Fields read as latin1 that hold UTF-8 bytes, decoded in place; ASCII fields are left as they are. */
-function decodeUtf8Fields(fields: string[]): void {
+function decodeUtf8Fields(fields: string[]): string[] {
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
     HIGH_BYTE.lastIndex = 0;
     if (HIGH_BYTE.test(field)) fields[i] = Buffer.from(field, 'latin1').toString('utf8');
   }
+  return fields;
 }
 
 /**
