@@ -340,9 +340,25 @@ async function clientChild(job: ClientJob): Promise<void> {
     batches: result.batchesSent,
     ms,
     cpuMs: (used.user + used.system) / 1000,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssMb(),
   };
   process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+/**
+ * This process's peak resident memory (MB), workers included. From VmHWM, the high-water mark of
+ * the process's own address space, not getrusage's maxRSS: Linux carries maxRSS across fork and
+ * exec, so a child spawned by this bench reported the parent's size (≈ 490 MB, the captured bodies)
+ * instead of its own (≈ 220 MB).
+ */
+function peakRssMb(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) / 1024;
+  } catch {
+    // not Linux: fall back below
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 function round(n: number, digits: number): number {
