@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,6 +142,32 @@ describe('uploadRows: hashing on worker threads', () => {
     }
     expect(outcomes[0]!.error).toBe('CsvSyntaxError');
     expect(outcomes[1]).toEqual(outcomes[0]);
+  });
+
+  it.runIf(existsSync('/proc/thread-self'))('runs the hashing workers at nice 10 and leaves the main thread as it was', async () => {
+    const path = join(dir, 'nice.csv');
+    await writeFile(path, trickyCsv(3000));
+    const niceOf = (tid: string): number | undefined => {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]); // field 19, nice
+      } catch {
+        return undefined; // the thread ended meanwhile
+      }
+    };
+    const before = new Set(readdirSync('/proc/self/task'));
+    let seen: number[] = [];
+    const transport: AudienceTransport = {
+      async send({ body }) {
+        // While the workers are alive: the threads this upload started, and their nice values.
+        if (seen.length === 0) seen = readdirSync('/proc/self/task').filter((t) => !before.has(t)).map(niceOf).filter((n) => n === 10);
+        return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
+      },
+    };
+    const result = await uploadRows(await openRowSource(path), { operation: 'add', audienceId: '1', transport, sessionId: 9, workers: 'on', workerChunkBytes: 4096, batchSize: 500 });
+    expect(result.batchesSent).toBeGreaterThan(1);
+    expect(seen).toEqual([10, 10]);
+    expect(niceOf(String(process.pid))).toBe(0);
   });
 
   it('uses workers by default only above 1 MB, and the same batches either way', async () => {
