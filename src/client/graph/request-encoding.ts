@@ -42,7 +42,7 @@ export function formEncode(params: Params): string {
 
 /**
  * JSON text a request body carries as it is, not encoded again: the rows of an upload batch that the
- * hashing workers already wrote as JSON (upload/hash-worker.ts). Re-stringifying 10,000 rows of six
+ * hashing workers already wrote as JSON (upload/chunk-hasher.ts). Re-stringifying 10,000 rows of six
  * digests on the main thread cost ~2–3 µs a row, about as much as the server spends on them.
  * Anything else that serialises it (a dry run, a test double) gets the parsed value.
  */

@@ -27,8 +27,9 @@ export interface CsvParserOptions {
    * character outside latin1 (an "Ł") makes V8 store the whole decoded chunk
    * and every field sliced from it two bytes wide, and slicing, lower-casing,
    * map lookups and hashing all slow down; decoded this way the ASCII fields
-   * stay one byte wide (the hashing workers' parse: 0.85 → 0.3 µs a row on
-   * the bench file, decision client-03).
+   * stay one byte wide (the hashing workers' parse on the bench file, where
+   * two rows in three hold such a name: 0.85–1.0 → 0.68–0.72 µs a row;
+   * decision client-03).
    */
   readonly utf8AsLatin1?: boolean | undefined;
 }

@@ -23,7 +23,7 @@ import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
 import { hashWorkerScript } from './hash-worker-script.js';
 
-/** A chunk's accepted rows as JSON, UTF-8 (hash-worker.ts): row i is `bytes.subarray(offsets[i], offsets[i + 1] - 1)`. */
+/** A chunk's accepted rows as JSON, UTF-8 (chunk-hasher.ts): row i is `bytes.subarray(offsets[i], offsets[i + 1] - 1)`. */
 export interface EncodedRows {
   readonly bytes: Uint8Array;
   readonly offsets: Uint32Array;
