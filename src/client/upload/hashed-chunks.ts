@@ -47,7 +47,6 @@ export interface HashedChunkOptions {
   readonly inFlight?: number | undefined;
 }
 
-
 /** The data records of a CSV file (header skipped), parsed, normalised and hashed on worker threads. */
 export async function* hashedChunks(
   file: CsvFile,

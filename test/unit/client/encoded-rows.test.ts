@@ -77,6 +77,18 @@ describe('uploader: encoded rows from the hashing workers', () => {
     return { transport, bodies, calls: () => encodedCalls };
   }
 
+  /** The same file uploaded on the main thread (bodies re-encoded) and on the workers (their bytes sent as they are). */
+  async function bothWays(path: string, sessionId: number) {
+    const run = async (workers: 'on' | 'off', encoded: boolean) => {
+      const c = capture(encoded);
+      const result = await uploadRows(await openRowSource(path), {
+        operation: 'add', audienceId: '1', transport: c.transport, sessionId, concurrency: 1, currentYear: 2026, workers, workerChunkBytes: 4096, batchSize: 1000,
+      });
+      return { ...c, result };
+    };
+    return { inThread: await run('off', false), onWorkers: await run('on', true) };
+  }
+
   it('sends byte for byte the bodies of the in-thread path, EXTERN_ID text with quotes, backslashes and non-ASCII included', async () => {
     const lines = ['extern_id,email,phone,first_name,zip,country'];
     for (let i = 0; i < 2345; i++) {
@@ -86,15 +98,7 @@ describe('uploader: encoded rows from the hashing workers', () => {
     }
     const path = join(dir, 'extern.csv');
     await writeFile(path, lines.join('\n'));
-    const run = async (workers: 'on' | 'off', encoded: boolean) => {
-      const c = capture(encoded);
-      const result = await uploadRows(await openRowSource(path), {
-        operation: 'add', audienceId: '1', transport: c.transport, sessionId: 5, concurrency: 1, currentYear: 2026, workers, workerChunkBytes: 4096, batchSize: 1000,
-      });
-      return { ...c, result };
-    };
-    const inThread = await run('off', false);
-    const onWorkers = await run('on', true);
+    const { inThread, onWorkers } = await bothWays(path, 5);
     expect(onWorkers.calls()).toBe(onWorkers.bodies.length);
     expect(onWorkers.bodies.length).toBe(3);
     expect(onWorkers.bodies).toEqual(inThread.bodies);
@@ -115,15 +119,7 @@ describe('uploader: encoded rows from the hashing workers', () => {
     }
     const path = join(dir, 'digests.csv');
     await writeFile(path, lines.join('\n'));
-    const run = async (workers: 'on' | 'off', encoded: boolean) => {
-      const c = capture(encoded);
-      const result = await uploadRows(await openRowSource(path), {
-        operation: 'add', audienceId: '1', transport: c.transport, sessionId: 7, concurrency: 1, currentYear: 2026, workers, workerChunkBytes: 4096, batchSize: 1000,
-      });
-      return { ...c, result };
-    };
-    const inThread = await run('off', false);
-    const onWorkers = await run('on', true);
+    const { inThread, onWorkers } = await bothWays(path, 7);
     expect(onWorkers.calls()).toBe(3);
     expect(onWorkers.bodies).toEqual(inThread.bodies);
     expect(onWorkers.bodies.join('')).toContain(`"${preHashed.toLowerCase()}"`);
