@@ -10,13 +10,16 @@
  * Windows) or the call is refused, nothing changes and false is returned.
  */
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 
+/** Sets the calling thread's nice value to `niceness`, unless it already runs at that or lower. */
 export function lowerThisThreadPriority(niceness: number): boolean {
   try {
     // "<pid>/task/<tid>"
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isSafeInteger(tid) || tid <= 0) return false;
+    // Never raise it: a process the user started under `nice -n 15` keeps its threads at 15.
+    if (getPriority(tid) >= niceness) return true;
     setPriority(tid, niceness);
     return true;
   } catch {
