@@ -34,6 +34,9 @@ export interface CsvParserOptions {
   readonly utf8AsLatin1?: boolean | undefined;
 }
 
+/** U+FEFF as UTF-8 bytes read as latin1. */
+const UTF8_BOM_AS_LATIN1 = '\xef\xbb\xbf';
+
 /** A byte of a multi-byte UTF-8 character, in text read as latin1. */
 const HIGH_BYTE = /[\x80-\xff]/g;
 
@@ -61,7 +64,10 @@ export class CsvParser {
   push(chunk: string, out: RecordSink): void {
     if (!this.#started && chunk.length > 0) {
       this.#started = true;
-      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+      // Read as latin1, the byte-order mark is its three UTF-8 bytes (a first push shorter than that is not checked).
+      if (this.#utf8AsLatin1 ? chunk.startsWith(UTF8_BOM_AS_LATIN1) : chunk.charCodeAt(0) === 0xfeff) {
+        chunk = chunk.slice(this.#utf8AsLatin1 ? UTF8_BOM_AS_LATIN1.length : 1);
+      }
     }
     let start = 0;
     if (this.#carry !== '') {

@@ -79,6 +79,9 @@ describe('CsvParser', () => {
           return out;
         };
         expect(read(input.toString('latin1'), { stripBom: false, utf8AsLatin1: true })).toEqual(read(input.toString('utf8'), { stripBom: false }));
+        // And from the start of a file, where a byte-order mark is dropped either way.
+        const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), input]);
+        expect(read(withBom.toString('latin1'), { utf8AsLatin1: true })).toEqual(read(withBom.toString('utf8'), {}));
       }),
       { numRuns: 1000 },
     );
