@@ -26,6 +26,7 @@ import { openSqlite } from '../../src/storage/sqlite.js';
 import { Store } from '../../src/storage/store.js';
 import { summariseProfile } from './profile-summary.js';
 import { formatTable, type BenchRow } from '../table.js';
+import { peakRssMiB } from '../proc-status.js';
 
 export type { BenchRow };
 
@@ -167,12 +168,6 @@ async function startChild(dir: string, adminToken: string, profileDir: string | 
   });
   const { url, pid } = JSON.parse(first) as { url: string; pid: number };
   return { child, url, pid };
-}
-
-function peakRssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 function percentile(values: number[], q: number): number {

@@ -32,6 +32,7 @@ import { parseMapping } from '../../src/client/input/column-mapping.js';
 import { graphTransport, type AudienceTransport } from '../../src/client/upload/transport.js';
 import { uploadRows } from '../../src/client/upload/uploader.js';
 import { writeBenchCsv } from './bench-data.js';
+import { peakRssMiB } from '../proc-status.js';
 import { formatTable, type BenchRow } from '../table.js';
 
 export type BenchResult = BenchRow;
@@ -346,19 +347,13 @@ async function clientChild(job: ClientJob): Promise<void> {
 }
 
 /**
- * This process's peak resident memory (MB), workers included. From VmHWM, the high-water mark of
- * the process's own address space, not getrusage's maxRSS: Linux carries maxRSS across fork and
- * exec, so a child spawned by this bench reported the parent's size (≈ 490 MB, the captured bodies)
- * instead of its own (≈ 220 MB).
+ * This process's peak resident memory (MB), workers included, from its own VmHWM: getrusage's
+ * maxRSS is carried across fork and exec, so a child spawned by this bench reported the parent's
+ * size (≈ 490 MB, the captured bodies) instead of its own (≈ 220 MB). maxRSS only where there is no /proc.
  */
 function peakRssMb(): number {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    if (kb !== undefined) return Number(kb) / 1024;
-  } catch {
-    // not Linux: fall back below
-  }
-  return process.resourceUsage().maxRSS / 1024;
+  const mib = peakRssMiB('self');
+  return Number.isNaN(mib) ? process.resourceUsage().maxRSS / 1024 : mib;
 }
 
 function round(n: number, digits: number): number {
