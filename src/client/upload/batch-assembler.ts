@@ -11,7 +11,7 @@
  * of its rows, one copy of a few slices of the chunks' bytes, and is decoded
  * only if something asks for its rows as arrays.
  */
-import type { EncodedRows } from './hashed-chunks.js';
+import type { EncodedRows } from './encoded-rows.js';
 
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
@@ -37,20 +37,37 @@ export interface Batch {
   readonly json: readonly Uint8Array[] | undefined;
   /** Input row number of each row in `data` (to report server-side invalid samples by row). */
   readonly rowNumbers: number[];
+  /**
+   * The uploader is done with the batch (the server applied it and its answer is read): the
+   * workers' buffers it holds may be reused, so neither `json` nor `data` may be read after.
+   */
+  release(): void;
 }
 
 class EncodedBatch implements Batch {
   #data: string[][] | undefined;
+  #held: readonly EncodedRows[] | undefined;
 
   constructor(
     readonly seq: number,
     readonly size: number,
     readonly json: readonly Uint8Array[],
     readonly rowNumbers: number[],
-  ) {}
+    /** The chunks its rows are slices of, each held once by this batch. */
+    held: readonly EncodedRows[],
+  ) {
+    this.#held = held;
+  }
 
   get data(): string[][] {
+    if (this.#held === undefined) throw new Error(`batch ${this.seq} was read after its release`);
     return (this.#data ??= JSON.parse(Buffer.concat(this.json).toString('utf8')) as string[][]);
+  }
+
+  release(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const rows of held ?? []) rows.release();
   }
 }
 
@@ -67,6 +84,8 @@ export class BatchAssembler {
   #rowNumbers: number[] = [];
   /** Encoded rows of the batch being filled: finished slices, and the run still open in `#run`. */
   #pieces: Uint8Array[] = [];
+  /** The chunks those slices come from, held for the batch. */
+  #held: EncodedRows[] = [];
   /** Open while the batch being filled takes encoded rows (every encoded batch has one until it closes). */
   #run: { rows: EncodedRows; from: number; to: number } | undefined;
 
@@ -113,6 +132,10 @@ export class BatchAssembler {
     else {
       this.#endRun();
       this.#run = { rows, from: index, to: index + 1 };
+      if (this.#held[this.#held.length - 1] !== rows) {
+        rows.hold();
+        this.#held.push(rows);
+      }
     }
     this.#rowNumbers.push(row);
     return this.#rowNumbers.length >= this.#size ? this.close() : undefined;
@@ -137,13 +160,14 @@ export class BatchAssembler {
         parts.push(this.#pieces[i]!);
       }
       parts.push(CLOSE);
-      const batch = new EncodedBatch(this.#nextSeq++, this.#rowNumbers.length, parts, this.#rowNumbers);
+      const batch = new EncodedBatch(this.#nextSeq++, this.#rowNumbers.length, parts, this.#rowNumbers, this.#held);
       this.#pieces = [];
+      this.#held = [];
       this.#rowNumbers = [];
       return batch;
     }
     if (this.#data.length === 0) return undefined;
-    const batch: Batch = { seq: this.#nextSeq++, size: this.#data.length, data: this.#data, json: undefined, rowNumbers: this.#rowNumbers };
+    const batch: Batch = { seq: this.#nextSeq++, size: this.#data.length, data: this.#data, json: undefined, rowNumbers: this.#rowNumbers, release: () => undefined };
     this.#data = [];
     this.#rowNumbers = [];
     return batch;

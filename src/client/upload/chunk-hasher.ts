@@ -33,9 +33,10 @@ export class ChunkHasher {
     this.#writer = new RowWriter(!this.#normalizer.schema.some((key) => UNHASHED_KEYS.has(key)));
   }
 
-  hash({ index, buffer, length, final }: ChunkRequest): ChunkReply {
+  hash({ index, buffer, length, final, spares }: ChunkRequest): ChunkReply {
     const normalizer = this.#normalizer;
     const writer = this.#writer;
+    writer.begin(length, spares ?? []);
     const before = { ...normalizer.invalidValueCounts };
     const rejects: Array<[number, string]> = [];
     let records = 0;
@@ -64,26 +65,40 @@ export class ChunkHasher {
       const added = count - (before[key] ?? 0);
       if (added > 0) invalid[key] = added;
     }
-    return { index, records, ...writer.take(), rejects, invalid, ...(error !== undefined && { error }) };
+    return { index, records, ...writer.take(), rejects, invalid, ...(error !== undefined && { error }), input: buffer };
   }
 }
 
 const [LEFT_BRACKET, RIGHT_BRACKET, QUOTE, COMMA] = [0x5b, 0x5d, 0x22, 0x2c];
 
+/** Spare buffers a worker keeps; more than the few chunks in flight would only hold memory. */
+const MAX_SPARES = 8;
+/** A chunk's rows of digests take ≈ 5.3× its CSV bytes on the bench file; a new buffer gets room for 8×. */
+const ROWS_PER_INPUT_BYTE = 8;
+
 /**
- * Rows as the JSON a request body carries, each followed by a comma, in a
- * scratch buffer reused from chunk to chunk; `take` copies a chunk's bytes
- * out once, at their exact size, into a buffer of their own (transferred to
- * the main thread, which sends them as they are: graph/request-encoding.ts
- * RawJson), with where each row starts.
+ * Rows as the JSON a request body carries, each followed by a comma, written
+ * straight into the buffer that goes to the main thread: a spare it gave back
+ * when it could (encoded-rows.ts), else a new one. `take` hands over the
+ * chunk's bytes (without the last comma) and where each row starts; the
+ * buffer is transferred whole, its unused end included.
  */
 class RowWriter {
-  #scratch = Buffer.allocUnsafeSlow(1 << 20);
+  #out: Buffer | undefined;
+  #reused = false;
   #at = 0;
   #starts: number[] = [];
+  #spares: ArrayBuffer[] = [];
+  #inputLength = 0;
 
   /** `digestsOnly`: every value is a digest or "", written byte by byte (≈ 0.5 µs a row against ≈ 1.7 for building strings). */
   constructor(private readonly digestsOnly: boolean) {}
+
+  /** A new chunk of `inputLength` CSV bytes, with the buffers the main thread gave back since the last one. */
+  begin(inputLength: number, spares: readonly ArrayBuffer[]): void {
+    this.#inputLength = inputLength;
+    for (const spare of spares) if (this.#spares.length < MAX_SPARES) this.#spares.push(spare);
+  }
 
   write(row: readonly string[]): void {
     this.#starts.push(this.#at);
@@ -91,18 +106,20 @@ class RowWriter {
     else this.#writeText(row);
   }
 
-  /** The rows written since the last take: bytes (without the last comma) and where each row starts, plus one entry, the end plus one. */
-  take(): Pick<ChunkReply, 'rows' | 'offsets'> {
+  /** The rows written since `begin`: bytes (without the last comma) and where each row starts, plus one entry, the end plus one. */
+  take(): Pick<ChunkReply, 'rows' | 'offsets' | 'reused'> {
     const end = this.#at;
     const offsets = new Uint32Array(this.#starts.length + 1);
     offsets.set(this.#starts);
     offsets[this.#starts.length] = end;
-    // Unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred.
-    const rows = Buffer.allocUnsafeSlow(Math.max(0, end - 1));
-    this.#scratch.copy(rows, 0, 0, rows.length);
+    const out = this.#out;
+    const rows = out === undefined ? new Uint8Array(0) : new Uint8Array(out.buffer, 0, Math.max(0, end - 1));
+    const reused = this.#reused;
+    this.#out = undefined;
+    this.#reused = false;
     this.#at = 0;
     this.#starts = [];
-    return { rows, offsets };
+    return { rows, offsets, reused };
   }
 
   #writeDigests(row: readonly string[]): void {
@@ -133,13 +150,26 @@ class RowWriter {
     this.#at = at;
   }
 
-  /** The scratch buffer, grown (doubling) so that `size` more bytes fit. */
+  /** The output buffer, taken or grown (doubling) so that `size` more bytes fit. */
   #reserve(size: number): Buffer {
-    if (this.#at + size > this.#scratch.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.#scratch.length, this.#at + size));
-      this.#scratch.copy(grown, 0, 0, this.#at);
-      this.#scratch = grown;
+    const out = this.#out;
+    if (out === undefined) return (this.#out = this.#fresh(Math.max(size, ROWS_PER_INPUT_BYTE * this.#inputLength)));
+    if (this.#at + size <= out.length) return out;
+    const grown = this.#fresh(Math.max(2 * out.length, this.#at + size));
+    out.copy(grown, 0, 0, this.#at);
+    return (this.#out = grown);
+  }
+
+  /** A spare of at least `size` bytes, or a new buffer of its own (unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred). */
+  #fresh(size: number): Buffer {
+    while (this.#spares.length > 0) {
+      const spare = this.#spares.pop()!;
+      if (spare.byteLength >= size) {
+        this.#reused = true;
+        return Buffer.from(spare);
+      }
     }
-    return this.#scratch;
+    this.#reused = false;
+    return Buffer.allocUnsafeSlow(size);
   }
 }

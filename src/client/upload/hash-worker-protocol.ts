@@ -18,6 +18,8 @@ export interface ChunkRequest {
   readonly length: number;
   /** The end of the file: a last record without a newline is complete, an open quote an error. */
   readonly final: boolean;
+  /** Buffers of earlier replies' rows that the main thread is done with, transferred back for the worker to write rows into (encoded-rows.ts). */
+  readonly spares?: readonly ArrayBuffer[];
 }
 
 export interface ChunkReply {
@@ -34,4 +36,8 @@ export interface ChunkReply {
   readonly invalid: Partial<Record<MappingTarget, number>>;
   /** A CSV syntax error at the end of the input (the final chunk only). */
   readonly error?: string;
+  /** The request's `buffer`, transferred back for the main thread to read the next chunk into. */
+  readonly input: ArrayBuffer;
+  /** Whether `rows` is written in a spare the main thread gave back rather than in a new buffer. */
+  readonly reused: boolean;
 }

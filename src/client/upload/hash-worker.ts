@@ -1,7 +1,8 @@
 /**
  * A hashing worker of the uploader (see hashed-chunks.ts): receives chunks of
  * whole CSV records as transferred bytes and answers each with what
- * chunk-hasher.ts makes of it. The rows' bytes go back transferred, not copied.
+ * chunk-hasher.ts makes of it. The rows' bytes go back transferred, not copied,
+ * and so does the chunk's buffer, for the main thread to read into again.
  * It runs at a lower CPU priority than the main thread (thread-priority.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -18,5 +19,5 @@ const port = parentPort!;
 
 port.on('message', (request: ChunkRequest) => {
   const reply = hasher.hash(request);
-  port.postMessage(reply, [reply.rows.buffer as ArrayBuffer]);
+  port.postMessage(reply, [reply.rows.buffer as ArrayBuffer, reply.input]);
 });

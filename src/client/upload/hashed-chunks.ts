@@ -13,26 +13,32 @@
  *
  * Memory is bounded: at most `inFlight` chunks are read ahead of the one the
  * uploader is consuming, and the uploader consumes only as fast as batches
- * leave (its own back-pressure on HTTP concurrency).
+ * leave (its own back-pressure on HTTP concurrency). Buffers go round rather
+ * than being made anew: each chunk's buffer comes back with its reply and is
+ * read into again, and rows the uploader has released go back to the workers
+ * with the next chunks, for them to write into (encoded-rows.ts).
  */
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { CsvFile } from '../input/row-source.js';
 import { lastRecordEnd, recordEnd } from '../input/record-boundary.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
+import { EncodedRows } from './encoded-rows.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
 import { hashWorkerScript } from './hash-worker-script.js';
 
-/** A chunk's accepted rows as JSON, UTF-8 (chunk-hasher.ts): row i is `bytes.subarray(offsets[i], offsets[i + 1] - 1)`. */
-export interface EncodedRows {
-  readonly bytes: Uint8Array;
-  readonly offsets: Uint32Array;
-}
+/** Released row buffers sent back with one chunk: about one comes free per chunk consumed; two let a backlog drain. */
+const SPARES_PER_CHUNK = 2;
 
 export interface HashedChunk {
   readonly records: number;
-  /** Accepted rows, in order, as the JSON a request body carries. */
+  /**
+   * Accepted rows, in order, as the JSON a request body carries. The consumer holds them: it
+   * releases them when done, and each batch that sends some holds them until it releases them.
+   */
   readonly rows: EncodedRows;
+  /** Whether the worker wrote these rows into a buffer given back (released) earlier, not a new one. */
+  readonly reused: boolean;
   /** [position among the chunk's records, reason], ascending. */
   readonly rejects: ReadonlyArray<readonly [number, string]>;
   readonly invalid: Partial<Record<MappingTarget, number>>;
@@ -61,11 +67,16 @@ export async function* hashedChunks(
   const lanes: Lane[] = [];
   try {
     let position = 0;
-    const read = async (into: Buffer, at: number): Promise<number> => {
-      const { bytesRead } = await handle.read(into, at, into.length - at, position);
+    const read = async (into: Buffer, at: number, length = into.length - at): Promise<number> => {
+      const { bytesRead } = await handle.read(into, at, length, position);
       position += bytesRead;
       return bytesRead;
     };
+    /** Chunk buffers back from the workers, to read into again. */
+    const readBuffers: ArrayBuffer[] = [];
+    /** Row buffers the consumer released, to go back to the workers. */
+    const spareRows: ArrayBuffer[] = [];
+    const giveBack = (buffer: ArrayBuffer): void => void spareRows.push(buffer);
     const afterHeader = await skipHeader(read, chunkBytes, delimiter);
     if (afterHeader === undefined) return;
     let carry: Buffer = afterHeader;
@@ -79,10 +90,9 @@ export async function* hashedChunks(
     /** Reads the next chunk of whole records and hands it to its worker. */
     const sendNext = async (): Promise<void> => {
       for (;;) {
-        // Own (unpooled) memory, so it can be transferred.
-        const buf = Buffer.allocUnsafeSlow(carry.length + chunkBytes);
+        const buf = readBuffer(readBuffers, carry.length + chunkBytes, 2 * chunkBytes);
         carry.copy(buf, 0);
-        const bytesRead = await read(buf, carry.length);
+        const bytesRead = await read(buf, carry.length, chunkBytes);
         const length = carry.length + bytesRead;
         let cut = length;
         if (bytesRead === 0) {
@@ -96,7 +106,8 @@ export async function* hashedChunks(
         }
         carry = Buffer.from(buf.subarray(cut, length));
         const index = nextToSend++;
-        const reply = lanes[index % lanes.length]!.send({ index, buffer: buf.buffer as ArrayBuffer, length: cut, final: eof });
+        const spares = spareRows.splice(0, SPARES_PER_CHUNK);
+        const reply = lanes[index % lanes.length]!.send({ index, buffer: buf.buffer as ArrayBuffer, length: cut, final: eof, spares });
         reply.catch(() => undefined); // awaited in order below; a worker failure must not go unhandled meanwhile
         replies.set(index, reply);
         return;
@@ -108,9 +119,11 @@ export async function* hashedChunks(
       if (reply === undefined) return;
       const answer = await reply;
       replies.delete(nextToYield++);
+      readBuffers.push(answer.input);
       yield {
         records: answer.records,
-        rows: { bytes: answer.rows, offsets: answer.offsets },
+        rows: new EncodedRows(answer.rows, answer.offsets, giveBack),
+        reused: answer.reused,
         rejects: answer.rejects,
         invalid: answer.invalid,
         error: answer.error,
@@ -120,6 +133,18 @@ export async function* hashedChunks(
     await Promise.all(lanes.map((lane) => lane.stop()));
     await handle.close();
   }
+}
+
+/**
+ * A buffer of its own (unpooled, so that it can be transferred) of at least `size` bytes: one that
+ * came back from a worker when one is large enough, else a new one of `size` or `usual` bytes.
+ */
+function readBuffer(pool: ArrayBuffer[], size: number, usual: number): Buffer {
+  while (pool.length > 0) {
+    const buffer = pool.pop()!;
+    if (buffer.byteLength >= size) return Buffer.from(buffer);
+  }
+  return Buffer.allocUnsafeSlow(Math.max(size, usual));
 }
 
 /**
@@ -178,11 +203,12 @@ class Lane {
     this.#worker.on('exit', (code) => fail(new Error(`a hashing worker exited (code ${code})`)));
   }
 
+  /** Sends a chunk; its buffer and spares are transferred. */
   send(request: ChunkRequest): Promise<ChunkReply> {
     if (this.#failed !== undefined) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
-      this.#worker.postMessage(request, [request.buffer]);
+      this.#worker.postMessage(request, [request.buffer, ...(request.spares ?? [])]);
     });
   }
 

@@ -268,6 +268,7 @@ class Upload {
         const full = assembler.addEncoded(rowNumber, chunk.rows, nextRow++);
         if (full !== undefined) await emit(full);
       }
+      chunk.rows.release(); // the batches that send its rows hold them until they are applied
       for (const [key, count] of Object.entries(chunk.invalid) as Array<[MappingTarget, number]>) {
         invalid[key] = (invalid[key] ?? 0) + count;
       }
@@ -424,6 +425,9 @@ class Upload {
       lastRow: batch.rowNumbers[batch.rowNumbers.length - 1] ?? 0,
       rows: batch.size,
     });
+    // Applied and read: its bytes may go back to the hashing workers. A batch that fails or stays
+    // unconfirmed is never released; its buffers are left to the garbage collector.
+    batch.release();
   }
 
   /**
