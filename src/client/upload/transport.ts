@@ -27,7 +27,9 @@ export interface AudienceTransport {
   send(request: AudienceBatchRequest): Promise<AudienceUsersResponse>;
   /**
    * Optional: sends a batch whose rows are JSON text already, as they are. Without it the uploader
-   * decodes such batches and calls `send`.
+   * decodes such batches and calls `send`. The body's bytes are lent: they may be read only until
+   * the returned promise settles, after which the hashing workers may write other rows into them
+   * (encoded-rows.ts).
    */
   sendEncoded?(request: EncodedAudienceBatchRequest): Promise<AudienceUsersResponse>;
 }
