@@ -116,7 +116,7 @@ export class CsvParser {
         if (stop > pos && text.charCodeAt(stop - 1) === 13 /* \r */) stop--;
         if (stop > pos) {
           const fields = splitFields(text, pos, stop, delimiter);
-          if (nextHigh !== -1 && nextHigh < stop) decodeUtf8Fields(fields);
+          if (nextHigh !== -1 && nextHigh < stop) nextHigh = decodeFieldsFrom(text, pos, fields, nextHigh);
           out.push(fields);
         }
         pos = lineEnd + 1;
@@ -193,6 +193,26 @@ export class CsvParser {
 function highByteAt(text: string, from: number): number {
   HIGH_BYTE.lastIndex = from;
   return HIGH_BYTE.exec(text)?.index ?? -1;
+}
+
+/**
+ * The fields of an unquoted record cut from `text` at `start`, those holding a byte above 0x7F
+ * decoded in place, found from `nextHigh` (the first such byte, inside the record) field by field:
+ * one search per such field rather than a test of every field. Returns where the next such byte
+ * after the record is, or -1.
+ */
+function decodeFieldsFrom(text: string, start: number, fields: string[], nextHigh: number): number {
+  let fieldStart = start;
+  for (let i = 0; i < fields.length && nextHigh !== -1; i++) {
+    const field = fields[i]!;
+    const fieldEnd = fieldStart + field.length;
+    if (nextHigh < fieldEnd) {
+      fields[i] = Buffer.from(field, 'latin1').toString('utf8');
+      nextHigh = highByteAt(text, fieldEnd);
+    }
+    fieldStart = fieldEnd + 1; // past the delimiter
+  }
+  return nextHigh;
 }
 
 /** Fields read as latin1 that hold UTF-8 bytes, decoded in place; ASCII fields are left as they are. */

@@ -153,15 +153,19 @@ class RowWriter {
   /** The output buffer, taken or grown (doubling) so that `size` more bytes fit. */
   #reserve(size: number): Buffer {
     const out = this.#out;
-    if (out === undefined) return (this.#out = this.#fresh(Math.max(size, ROWS_PER_INPUT_BYTE * this.#inputLength)));
+    if (out === undefined) return (this.#out = this.#fresh(size, Math.max(size, ROWS_PER_INPUT_BYTE * this.#inputLength)));
     if (this.#at + size <= out.length) return out;
-    const grown = this.#fresh(Math.max(2 * out.length, this.#at + size));
+    const grown = this.#fresh(this.#at + size, Math.max(2 * out.length, this.#at + size));
     out.copy(grown, 0, 0, this.#at);
     return (this.#out = grown);
   }
 
-  /** A spare of at least `size` bytes, or a new buffer of its own (unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred). */
-  #fresh(size: number): Buffer {
+  /**
+   * A spare of at least `size` bytes (any spare will do for the first rows: spares are sized for
+   * chunks like this one, and the rare short one grows), or a new buffer of `preferred` bytes, its
+   * own (unpooled: a pooled slice's ArrayBuffer is shared and cannot be transferred).
+   */
+  #fresh(size: number, preferred: number): Buffer {
     while (this.#spares.length > 0) {
       const spare = this.#spares.pop()!;
       if (spare.byteLength >= size) {
@@ -170,6 +174,6 @@ class RowWriter {
       }
     }
     this.#reused = false;
-    return Buffer.allocUnsafeSlow(size);
+    return Buffer.allocUnsafeSlow(preferred);
   }
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMapping } from '../../../src/client/input/column-mapping.js';
 import { BatchAssembler } from '../../../src/client/upload/batch-assembler.js';
+import type { Batch } from '../../../src/client/upload/batch-assembler.js';
 import { EncodedRows } from '../../../src/client/upload/encoded-rows.js';
 import { hashedChunks } from '../../../src/client/upload/hashed-chunks.js';
 import type { HashedChunk } from '../../../src/client/upload/hashed-chunks.js';
@@ -99,7 +100,7 @@ describe('EncodedRows', () => {
     const a = chunk('a', 5);
     const b = chunk('b', 5);
     const assembler = new BatchAssembler(4);
-    const batches = [];
+    const batches: Batch[] = [];
     let row = 0;
     for (const rows of [a, b]) {
       for (let i = 0; i < 5; i++) {
