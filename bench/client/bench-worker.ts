@@ -75,9 +75,9 @@ function hashAll(pool: readonly string[], count: number): Omit<WorkerReport, 'ms
 
 function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = true): Omit<WorkerReport, 'ms'> {
   const normalizer = new RowNormalizer({ mapping: guessMapping(BENCH_COLUMNS).mapping, memoizeRepeatedValues: memoize });
-  // As the uploader's workers read (chunk-hasher.ts): bytes as latin1, fields with UTF-8 decoded by the parser.
+  // As the uploader's workers read (chunk-hasher.ts): bytes as latin1, fields holding UTF-8 marked, decoded by the normaliser when not cached.
   // A record cut between two reads is carried by the parser, its bytes joined before decoding.
-  const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true });
+  const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
   const fd = openSync(path, 'r');
   const buffer = Buffer.allocUnsafe(1 << 20);
   let rows = 0;
@@ -86,13 +86,13 @@ function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = tru
   let skipHeader = start === 0;
   // Each record normalised as the parser cuts it, as the uploader's workers do (chunk-hasher.ts).
   const records = {
-    push(record: string[]): void {
+    push(record: string[], utf8Fields: number): void {
       if (skipHeader) {
         skipHeader = false;
         return;
       }
       rows++;
-      const outcome = normalizer.normalize(record);
+      const outcome = normalizer.normalize(record, utf8Fields);
       if (isRejection(outcome)) rejected++;
       else for (const value of outcome) checksum += value.charCodeAt(0) | 0;
     },

@@ -21,6 +21,7 @@ import {
   normalizeGender, normalizeMadid, normalizeName, normalizePhone, normalizeState, normalizeZip,
 } from './rules.js';
 import { SCHEMA_ORDER, UNHASHED_KEYS } from './schema-keys.js';
+import { utf8FromLatin1 } from '../input/csv-parser.js';
 import type { MappingTarget, SchemaKey } from './schema-keys.js';
 
 /** One input column feeding one target. */
@@ -92,8 +93,19 @@ export class RowNormalizer {
   #rowCountry: string | undefined;
   /** The row's COUNTRY cell when it is 'valid': where its digest is kept. */
   #rowCountryEntry: CountryEntry | undefined;
+  /** The row's COUNTRY cell when it is 'hashed': the digest, lowercased. */
+  #rowCountryDigest = '';
   #countryCell: CountryCell = 'absent';
   #invalidKeys: MappingTarget[] = [];
+  /** The row's fields that are UTF-8 read as latin1 and left so for the steps that look them up (bit i: field i). */
+  #utf8Fields = 0;
+  /**
+   * Fields (bit i: field i, i < 31) that every step reading them looks up by their text first (the
+   * caches of repeated values, the COUNTRY spellings): such a field can come as UTF-8 read as latin1
+   * and be decoded only when it is not found. Other marked fields are decoded before the steps run.
+   */
+  #lookedUpFields = 0;
+  #otherFields = 0;
 
   constructor(options: RowNormalizerOptions) {
     this.#defaultCountry = options.defaultCountry;
@@ -106,17 +118,34 @@ export class RowNormalizer {
     this.#countryIndex = options.mapping.find((m) => m.target === 'COUNTRY')?.index ?? -1;
     this.#externIdIndex = options.mapping.find((m) => m.target === 'EXTERN_ID')?.index ?? -1;
     for (const m of options.mapping) this.#steps.push(this.#stepFor(m));
+    this.#notePosition(this.#countryIndex, true);
+    this.#lookedUpFields &= ~this.#otherFields;
   }
 
-  normalize(values: readonly string[]): RowOutcome {
-    if (this.#externIdIndex >= 0 && (values[this.#externIdIndex] ?? '').trim() === '') {
+  /**
+   * `utf8Fields`: bit i set when values[i] is UTF-8 read as latin1, as a parser marking such fields
+   * hands them over (csv-parser.ts markUtf8Fields). Fields the steps look up by their text (names,
+   * cities, ZIP codes, countries: values that repeat) are looked up as they are and decoded only
+   * when not found; the others are decoded first. Every marked field must come marked in every row,
+   * so that one text has one form in the caches.
+   */
+  normalize(values: readonly string[], utf8Fields = 0): RowOutcome {
+    let row = values;
+    const decodeNow = utf8Fields & ~this.#lookedUpFields;
+    if (decodeNow !== 0) {
+      const decoded = values.slice();
+      for (let i = 0; i < decoded.length && i < 31; i++) if ((decodeNow & (1 << i)) !== 0) decoded[i] = utf8FromLatin1(decoded[i]!);
+      row = decoded;
+    }
+    this.#utf8Fields = utf8Fields & this.#lookedUpFields;
+    if (this.#externIdIndex >= 0 && (row[this.#externIdIndex] ?? '').trim() === '') {
       return { rejected: true, reason: 'empty EXTERN_ID (the API rejects rows without one when EXTERN_ID is in the schema)' };
     }
-    this.#readCountry(values);
+    this.#readCountry(row);
     if (this.#invalidKeys.length > 0) this.#invalidKeys = [];
     const out = new Array<string>(this.schema.length);
     let filled = 0;
-    for (const step of this.#steps) filled += step(values, out);
+    for (const step of this.#steps) filled += step(row, out);
     if (filled > 0) return out;
     const invalid = this.#invalidKeys.length > 0 ? `invalid: ${this.#invalidKeys.join(', ')}; ` : '';
     return { rejected: true, reason: `no usable value (${invalid}other mapped columns empty)` };
@@ -127,14 +156,20 @@ export class RowNormalizer {
     this.#countryCell = 'absent';
     if (this.#countryIndex < 0) return;
     const raw = values[this.#countryIndex] ?? '';
-    if (raw === '' || raw.trim() === '') return;
-    if (isSha256Hex(raw.trim())) {
-      this.#countryCell = 'hashed';
-      return;
-    }
+    if (raw === '') return;
+    // Looked up as the cell came (a marked one: UTF-8 read as latin1); only spellings are cached,
+    // never a blank cell or a digest, so those are told apart on a miss, on the decoded text.
     let entry = this.#countryCache.get(raw);
     if (entry === undefined) {
-      const code = normalizeCountry(raw);
+      const text = (this.#utf8Fields & bitOf(this.#countryIndex)) !== 0 ? utf8FromLatin1(raw) : raw;
+      const trimmed = text.trim();
+      if (trimmed === '') return;
+      if (isSha256Hex(trimmed)) {
+        this.#countryCell = 'hashed';
+        this.#rowCountryDigest = trimmed.toLowerCase();
+        return;
+      }
+      const code = normalizeCountry(text);
       entry = code === null ? null : { code, digest: undefined };
       // Few distinct spellings per file; bounded all the same.
       if (this.#countryCache.size < 1024) this.#countryCache.set(raw, entry);
@@ -152,7 +187,7 @@ export class RowNormalizer {
     const at = (key: SchemaKey): number => this.schema.indexOf(key);
     switch (m.target) {
       case 'DOB': return this.#dateStep(m.index, at('DOBY'), at('DOBM'), at('DOBD'));
-      case 'COUNTRY': return this.#countryStep(m.index, at('COUNTRY'));
+      case 'COUNTRY': return this.#countryStep(at('COUNTRY'));
       case 'EMAIL': return this.#valueStep(m.index, at('EMAIL'), 'EMAIL', normalizeEmail);
       case 'PHONE': return this.#valueStep(m.index, at('PHONE'), 'PHONE', normalizePhone);
       case 'FN': return this.#valueStep(m.index, at('FN'), 'FN', normalizeName);
@@ -175,6 +210,8 @@ export class RowNormalizer {
     // EXTERN_ID is an opaque id: a 64-hex one is still the advertiser's id, so its case is kept.
     const passHashes = key !== 'EXTERN_ID';
     const cached = this.#memoize && hashed && !UNIQUE_VALUES.has(key);
+    this.#notePosition(index, cached);
+    const bit = bitOf(index);
     // These rules read the row's country, so their cache is one per country: a key made of country
     // and value would be a new string to build and hash on every row.
     const byCountry = cached && (key === 'ZIP' || key === 'ST') ? new Map<string, ValueMemo>() : undefined;
@@ -199,15 +236,17 @@ export class RowNormalizer {
         // (most files have one to a handful); rows of any further country are computed uncached.
         if (rowMemo === undefined && byCountry.size < MAX_COUNTRY_CACHES) byCountry.set(country, (rowMemo = new ValueMemo(COUNTRY_CACHE_CAPACITY)));
       }
+      // Looked up as it came (a marked field's UTF-8 read as latin1), decoded only to be computed.
+      const marked = (this.#utf8Fields & bit) !== 0;
       if (rowMemo === undefined || !rowMemo.active) {
-        result = compute(raw);
+        result = compute(marked ? utf8FromLatin1(raw) : raw);
       } else {
         result = rowMemo.get(raw);
-        if (result === undefined) rowMemo.set(raw, (result = compute(raw)));
+        if (result === undefined) rowMemo.set(raw, (result = compute(marked ? utf8FromLatin1(raw) : raw)));
       }
       if (result === null) {
         out[pos] = '';
-        if (raw.trim() !== '') this.#countInvalid(key);
+        if ((marked ? utf8FromLatin1(raw) : raw).trim() !== '') this.#countInvalid(key);
         return 0;
       }
       out[pos] = result;
@@ -215,9 +254,9 @@ export class RowNormalizer {
     };
   }
 
-  #countryStep(index: number, pos: number): Step {
+  #countryStep(pos: number): Step {
     const hash = this.#hasher();
-    return (values, out) => {
+    return (_values, out) => {
       switch (this.#countryCell) {
         case 'valid': {
           // The digest is kept with the spelling's entry: no cache lookup per row (unless caching is off).
@@ -226,7 +265,7 @@ export class RowNormalizer {
           return 1;
         }
         case 'hashed':
-          out[pos] = (values[index] ?? '').trim().toLowerCase();
+          out[pos] = this.#rowCountryDigest;
           return 1;
         case 'invalid':
           this.#countInvalid('COUNTRY');
@@ -242,6 +281,7 @@ export class RowNormalizer {
   }
 
   #dateStep(index: number, yPos: number, mPos: number, dPos: number): Step {
+    this.#notePosition(index, false);
     const hash = this.#hasher();
     return (values, out) => {
       out[yPos] = out[mPos] = out[dPos] = '';
@@ -271,10 +311,22 @@ export class RowNormalizer {
     };
   }
 
+  /** Records how a step reads field `index`: by looking its text up first, or otherwise. */
+  #notePosition(index: number, lookedUp: boolean): void {
+    if (index < 0) return;
+    if (lookedUp) this.#lookedUpFields |= bitOf(index);
+    else this.#otherFields |= bitOf(index);
+  }
+
   #countInvalid(key: MappingTarget): void {
     this.invalidValueCounts[key] = (this.invalidValueCounts[key] ?? 0) + 1;
     this.#invalidKeys.push(key);
   }
+}
+
+/** The bit of field `index` in a mask of marked fields (none past the 31st: those come decoded). */
+function bitOf(index: number): number {
+  return index >= 0 && index < 31 ? 1 << index : 0;
 }
 
 /** Schema keys a mapping target produces (DOB → DOBY, DOBM, DOBD). */

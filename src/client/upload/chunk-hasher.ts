@@ -41,8 +41,8 @@ export class ChunkHasher {
     const rejects: Array<[number, string]> = [];
     let records = 0;
     const sink = {
-      push: (record: string[]): void => {
-        const outcome = normalizer.normalize(record);
+      push: (record: string[], utf8Fields: number): void => {
+        const outcome = normalizer.normalize(record, utf8Fields);
         if (isRejection(outcome)) rejects.push([records, outcome.reason]);
         else writer.write(outcome);
         records++;
@@ -50,9 +50,10 @@ export class ChunkHasher {
     };
     let error: string | undefined;
     // A fresh parser per chunk: chunks hold whole records, and only the file's start may carry a BOM
-    // (the main thread skips it with the header). Read as latin1, decoded field by field: ASCII fields
-    // stay one byte wide (csv-parser.ts utf8AsLatin1).
-    const parser = new CsvParser(this.#delimiter, { stripBom: false, utf8AsLatin1: true });
+    // (the main thread skips it with the header). Read as latin1, ASCII fields stay one byte wide
+    // (csv-parser.ts utf8AsLatin1); fields holding UTF-8 come marked, and the normaliser decodes
+    // them only when its caches of repeated values do not have them (markUtf8Fields).
+    const parser = new CsvParser(this.#delimiter, { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
     try {
       parser.push(Buffer.from(buffer, 0, length).toString('latin1'), sink);
       parser.finish(sink);

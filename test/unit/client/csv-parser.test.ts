@@ -79,12 +79,51 @@ describe('CsvParser', () => {
           return out;
         };
         expect(read(input.toString('latin1'), { stripBom: false, utf8AsLatin1: true })).toEqual(read(input.toString('utf8'), { stripBom: false }));
+        // Marked instead of decoded: the marked fields, and only they, hold UTF-8 read as latin1.
+        const marked: string[][] = [];
+        const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
+        const sink = {
+          push(record: string[], utf8Fields: number): void {
+            // Fields after the 31st have no bit: they come decoded.
+            const isMarked = (i: number): boolean => i < 31 && (utf8Fields & (1 << i)) !== 0;
+            record.forEach((field, i) => {
+              if (i < 31) expect(isMarked(i), field).toBe(/[\x80-\xff]/.test(field));
+            });
+            marked.push(record.map((field, i) => (isMarked(i) ? Buffer.from(field, 'latin1').toString('utf8') : field)));
+          },
+        };
+        let failure: string | undefined;
+        try {
+          parser.push(input.toString('latin1'), sink);
+          parser.finish(sink);
+        } catch (e) {
+          failure = (e as Error).message;
+        }
+        expect(failure ?? marked).toEqual(read(input.toString('utf8'), { stripBom: false }));
         // And from the start of a file, where a byte-order mark is dropped either way.
         const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), input]);
         expect(read(withBom.toString('latin1'), { utf8AsLatin1: true })).toEqual(read(withBom.toString('utf8'), {}));
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('marks UTF-8 fields among the first 31 and decodes those after (the mask has no bit for them)', () => {
+    const fields = Array.from({ length: 40 }, (_, i) => (i === 3 || i === 30 || i === 35 ? `é${i}` : `f${i}`));
+    const got: Array<[string[], number]> = [];
+    const parser = new CsvParser(',', { utf8AsLatin1: true, markUtf8Fields: true });
+    parser.push(Buffer.from(`${fields.join(',')}\n"q",${fields.slice(1).join(',')}\n`, 'utf8').toString('latin1'), { push: (r: string[], m: number) => got.push([r, m]) });
+    for (const [record, mask] of got) {
+      expect(mask).toBe((1 << 3) | (1 << 30));
+      expect(record[3]).toBe(Buffer.from('é3', 'utf8').toString('latin1'));
+      expect(record[35]).toBe('é35');
+    }
+    expect(got).toHaveLength(2); // the fast path and the quoted one
+  });
+
+  it('refuses an array as the sink of a parser that marks UTF-8 fields (it would take each mask as a record)', () => {
+    const parser = new CsvParser(',', { utf8AsLatin1: true, markUtf8Fields: true });
+    expect(() => parser.push('a,b\n', [])).toThrow(/MarkedRecordSink/);
   });
 
   it('reports an unterminated quote at the end of input', () => {
