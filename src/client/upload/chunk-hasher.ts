@@ -70,8 +70,6 @@ export class ChunkHasher {
   }
 }
 
-const [LEFT_BRACKET, RIGHT_BRACKET, QUOTE, COMMA] = [0x5b, 0x5d, 0x22, 0x2c];
-
 /** Spare buffers a worker keeps; more than the few chunks in flight would only hold memory. */
 const MAX_SPARES = 8;
 /** A chunk's rows of digests take ≈ 5.3× its CSV bytes on the bench file; a new buffer gets room for 8×. */
@@ -92,7 +90,7 @@ class RowWriter {
   #spares: ArrayBuffer[] = [];
   #inputLength = 0;
 
-  /** `digestsOnly`: every value is a digest or "", written byte by byte (≈ 0.5 µs a row against ≈ 1.7 for building strings). */
+  /** `digestsOnly`: every value is a digest or "", so the row's JSON is the values joined, with nothing to escape. */
   constructor(private readonly digestsOnly: boolean) {}
 
   /** A new chunk of `inputLength` CSV bytes, with the buffers the main thread gave back since the last one. */
@@ -124,31 +122,21 @@ class RowWriter {
   }
 
   #writeDigests(row: readonly string[]): void {
-    // `["a","b"]` plus the comma after it: 2 brackets, 2 quotes and 1 separator per value.
-    let size = 2 + 3 * row.length;
-    for (const value of row) size += value.length;
-    const bytes = this.#reserve(size);
-    let at = this.#at;
-    bytes[at++] = LEFT_BRACKET;
-    for (let j = 0; j < row.length; j++) {
-      if (j > 0) bytes[at++] = COMMA;
-      bytes[at++] = QUOTE;
-      at += bytes.write(row[j]!, at, 'latin1');
-      bytes[at++] = QUOTE;
-    }
-    bytes[at++] = RIGHT_BRACKET;
-    bytes[at++] = COMMA;
-    this.#at = at;
+    // The row's JSON as one string, written in one call: V8 joins the pieces as a rope, flattened
+    // once by the write, and one native call a row costs less than one a value (0.16 against
+    // 0.28 µs a row of six digests). Digests and "" need no escaping; the schema is never empty.
+    let text = '["' + row[0]!;
+    for (let j = 1; j < row.length; j++) text += '","' + row[j]!;
+    text += '"],';
+    const bytes = this.#reserve(text.length);
+    this.#at += bytes.write(text, this.#at, 'latin1');
   }
 
   /** Rows with EXTERN_ID or MADID, the advertiser's own text: JSON.stringify escapes it, written as UTF-8. */
   #writeText(row: readonly string[]): void {
-    const text = JSON.stringify(row);
-    const bytes = this.#reserve(3 * text.length + 1); // a UTF-16 unit is at most 3 UTF-8 bytes
-    let at = this.#at;
-    at += bytes.write(text, at, 'utf8');
-    bytes[at++] = COMMA;
-    this.#at = at;
+    const text = JSON.stringify(row) + ',';
+    const bytes = this.#reserve(3 * text.length); // a UTF-16 unit is at most 3 UTF-8 bytes
+    this.#at += bytes.write(text, this.#at, 'utf8');
   }
 
   /** The output buffer, taken or grown (doubling) so that `size` more bytes fit. */
