@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphApiError } from '../../../src/client/graph/graph-api-error.js';
 import { jsonBody, JsonRows, RawJson } from '../../../src/client/graph/request-encoding.js';
 import type { RequestBody } from '../../../src/client/graph/request-encoding.js';
 import { openRowSource } from '../../../src/client/input/row-source.js';
@@ -140,5 +141,43 @@ describe('uploader: encoded rows from the hashing workers', () => {
     const sent = c.bodies.map((b) => JSON.parse(b) as { payload: { data: string[][] } });
     expect(sent.flatMap((b) => b.payload.data)).toHaveLength(1500);
     expect(sent[0]!.payload.data[0]).toHaveLength(2);
+  });
+
+  it('never reuses the bytes of a batch waiting to be retried (row buffers go back to the workers): every attempt sends the in-thread body', async () => {
+    const lines = ['email,phone,first_name,zip,country'];
+    for (let i = 0; i < 6000; i++) lines.push(`u${i}@example.com,+1 555 010 ${String(i % 10000).padStart(4, '0')},Zoë,${10000 + i},US`);
+    const path = join(dir, 'retried.csv');
+    await writeFile(path, lines.join('\n'));
+    const attempts = new Map<number, string[]>();
+    const transient = (): never => {
+      throw GraphApiError.fromResponse({
+        status: 500,
+        bodyText: JSON.stringify({ error: { message: 'An unexpected error has occurred. Please retry your request later.', type: 'OAuthException', code: 2, is_transient: true } }),
+        contentType: 'application/json',
+        method: 'POST',
+        path: '/v21.0/1/users',
+        usage: {},
+      });
+    };
+    const send = async (body: Parameters<NonNullable<AudienceTransport['sendEncoded']>>[0]['body'] | Parameters<AudienceTransport['send']>[0]['body']) => {
+      const seq = body.session!.batch_seq;
+      const text = asText(jsonBody({ ...body }));
+      const seen = attempts.get(seq) ?? [];
+      attempts.set(seq, [...seen, text]);
+      // Later batches are answered while an earlier one waits for its retry: their buffers go back first.
+      await new Promise((resolve) => setTimeout(resolve, seq % 3 === 1 && seen.length === 0 ? 1 : 0));
+      if (seq % 3 === 1 && seen.length < 2) transient();
+      return { num_received: body.payload.data.length, num_invalid_entries: 0, invalid_entry_samples: {} };
+    };
+    const transport: AudienceTransport = { send: ({ body }) => send(body), sendEncoded: ({ body }) => send(body) };
+    const common = { operation: 'add', audienceId: '1', sessionId: 9, concurrency: 2, currentYear: 2026, workerChunkBytes: 4096, batchSize: 250, sleep: () => new Promise<void>((r) => setTimeout(r, 3)) } as const;
+    const result = await uploadRows(await openRowSource(path), { ...common, transport, workers: 'on' });
+    const inThread = capture(false);
+    await uploadRows(await openRowSource(path), { ...common, transport: inThread.transport, workers: 'off' });
+    expect(result.rowsSent).toBe(6000);
+    expect(result.retries).toBe(16); // batches 1, 4, … 22: two failed attempts each
+    const bodies = [...attempts.entries()].sort(([a], [b]) => a - b);
+    expect(bodies.map(([, sent]) => sent[0])).toEqual(inThread.bodies);
+    for (const [, sent] of bodies) for (const again of sent) expect(again).toBe(sent[0]);
   });
 });
