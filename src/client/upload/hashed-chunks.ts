@@ -76,7 +76,8 @@ export async function* hashedChunks(
     const readBuffers: ArrayBuffer[] = [];
     /** Row buffers the consumer released, to go back to the workers. */
     const spareRows: ArrayBuffer[] = [];
-    const giveBack = (buffer: ArrayBuffer): void => void spareRows.push(buffer);
+    // A chunk without accepted rows has an empty buffer: nothing to write into.
+    const giveBack = (buffer: ArrayBuffer): void => void (buffer.byteLength > 0 && spareRows.push(buffer));
     const afterHeader = await skipHeader(read, chunkBytes, delimiter);
     if (afterHeader === undefined) return;
     let carry: Buffer = afterHeader;
