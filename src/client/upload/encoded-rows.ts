@@ -7,7 +7,7 @@
  * Why give the bytes back: the rows of a 1 M-row file are ≈ 400 MB, and each
  * buffer that arrives from a worker counts as new external memory in the main
  * thread until a collection finds it dead. V8 collects on that pressure every
- * 64 MB or so: ≈ 15 scavenges and ≈ 10 full collections of the main isolate
+ * 64 MB or so: ≈ 14 scavenges and 9–18 full collections of the main isolate
  * per million rows, marking its ≈ 20 MB heap each time (--trace-gc: "external
  * memory pressure"). A buffer transferred back to a worker leaves the main
  * thread's count at once, so the count stays at the few buffers in use, and
