@@ -76,7 +76,7 @@ function hashAll(pool: readonly string[], count: number): Omit<WorkerReport, 'ms
 function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = true): Omit<WorkerReport, 'ms'> {
   const normalizer = new RowNormalizer({ mapping: guessMapping(BENCH_COLUMNS).mapping, memoizeRepeatedValues: memoize });
   // As the uploader's workers read (chunk-hasher.ts): bytes as latin1, fields holding UTF-8 marked, decoded by the normaliser when not cached.
-  // A record cut between two reads is carried by the parser, its bytes joined before decoding.
+  // A record cut between two reads is carried by the parser, its bytes joined before they are marked.
   const parser = new CsvParser(',', { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
   const fd = openSync(path, 'r');
   const buffer = Buffer.allocUnsafe(1 << 20);

@@ -43,8 +43,8 @@ export interface CsvParserOptions {
   readonly markUtf8Fields?: boolean | undefined;
 }
 
-/** Fields (by position) that the mask can mark; later ones are decoded. */
-const MARKABLE_FIELDS = 31;
+/** Fields (by position) that the mask can mark (bits 0–30 of a 32-bit integer); later ones are decoded. */
+export const MARKABLE_FIELDS = 31;
 
 /** U+FEFF as UTF-8 bytes read as latin1. */
 const UTF8_BOM_AS_LATIN1 = '\xef\xbb\xbf';
@@ -83,8 +83,7 @@ export class CsvParser {
 
   /** Parse a chunk; complete records go to `out` in order, a trailing partial record is kept. */
   push(chunk: string, out: RecordSink | MarkedRecordSink): void {
-    // An array would take the mask as one more record.
-    if (this.#mark && Array.isArray(out)) throw new TypeError('a parser that marks UTF-8 fields needs a MarkedRecordSink, not an array');
+    this.#checkSink(out);
     if (!this.#started && chunk.length > 0) {
       this.#started = true;
       // Read as latin1, the byte-order mark is its three UTF-8 bytes (a first push shorter than that is not checked).
@@ -113,7 +112,7 @@ export class CsvParser {
 
   /** End of input: the partial record, if any, is complete. */
   finish(out: RecordSink | MarkedRecordSink): void {
-    if (this.#mark && Array.isArray(out)) throw new TypeError('a parser that marks UTF-8 fields needs a MarkedRecordSink, not an array');
+    this.#checkSink(out);
     const text = this.#carry;
     this.#carry = '';
     if (text.length > 0) this.#parse(text, 0, true, out);
@@ -213,6 +212,11 @@ export class CsvParser {
     }
   }
 
+  /** An array would take each record's mask as one more record. */
+  #checkSink(out: RecordSink | MarkedRecordSink): void {
+    if (this.#mark && Array.isArray(out)) throw new TypeError('a parser that marks UTF-8 fields needs a MarkedRecordSink, not an array');
+  }
+
   /** A record of the fast path, its UTF-8 fields decoded or marked (#marked) already. */
   #emit(out: RecordSink | MarkedRecordSink, fields: string[]): void {
     if (this.#mark) (out as MarkedRecordSink).push(fields, this.#marked);
@@ -223,10 +227,7 @@ export class CsvParser {
   #emitQuoted(out: RecordSink | MarkedRecordSink, fields: string[]): void {
     if (!this.#utf8AsLatin1) return void (out as RecordSink).push(fields);
     this.#marked = 0;
-    for (let i = 0; i < fields.length; i++) {
-      HIGH_BYTE.lastIndex = 0;
-      if (HIGH_BYTE.test(fields[i]!)) this.#decodeOrMark(fields, i);
-    }
+    for (let i = 0; i < fields.length; i++) if (highByteAt(fields[i]!, 0) !== -1) this.#decodeOrMark(fields, i);
     this.#emit(out, fields);
   }
 

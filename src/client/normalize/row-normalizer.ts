@@ -21,8 +21,8 @@ import {
   normalizeGender, normalizeMadid, normalizeName, normalizePhone, normalizeState, normalizeZip,
 } from './rules.js';
 import { SCHEMA_ORDER, UNHASHED_KEYS } from './schema-keys.js';
-import { utf8FromLatin1 } from '../input/csv-parser.js';
 import type { MappingTarget, SchemaKey } from './schema-keys.js';
+import { MARKABLE_FIELDS, utf8FromLatin1 } from '../input/csv-parser.js';
 
 /** One input column feeding one target. */
 export interface ColumnMapping {
@@ -100,7 +100,7 @@ export class RowNormalizer {
   /** The row's fields that are UTF-8 read as latin1 and left so for the steps that look them up (bit i: field i). */
   #utf8Fields = 0;
   /**
-   * Fields (bit i: field i, i < 31) that every step reading them looks up by their text first (the
+   * Fields (bit i: field i, i < MARKABLE_FIELDS) that every step reading them looks up by their text first (the
    * caches of repeated values, the COUNTRY spellings): such a field can come as UTF-8 read as latin1
    * and be decoded only when it is not found. Other marked fields are decoded before the steps run.
    */
@@ -134,7 +134,7 @@ export class RowNormalizer {
     const decodeNow = utf8Fields & ~this.#lookedUpFields;
     if (decodeNow !== 0) {
       const decoded = values.slice();
-      for (let i = 0; i < decoded.length && i < 31; i++) if ((decodeNow & (1 << i)) !== 0) decoded[i] = utf8FromLatin1(decoded[i]!);
+      for (let i = 0; i < decoded.length; i++) if ((decodeNow & bitOf(i)) !== 0) decoded[i] = utf8FromLatin1(decoded[i]!);
       row = decoded;
     }
     this.#utf8Fields = utf8Fields & this.#lookedUpFields;
@@ -324,9 +324,9 @@ export class RowNormalizer {
   }
 }
 
-/** The bit of field `index` in a mask of marked fields (none past the 31st: those come decoded). */
+/** The bit of field `index` in a mask of marked fields (none past the parser's markable ones: those come decoded). */
 function bitOf(index: number): number {
-  return index >= 0 && index < 31 ? 1 << index : 0;
+  return index >= 0 && index < MARKABLE_FIELDS ? 1 << index : 0;
 }
 
 /** Schema keys a mapping target produces (DOB → DOBY, DOBM, DOBD). */
