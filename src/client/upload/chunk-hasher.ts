@@ -11,15 +11,20 @@
  * collection, and GC was a quarter of the workers' time (decision client-11).
  */
 import { CsvParser } from '../input/csv-parser.js';
+import type { MarkedRecordSink } from '../input/csv-parser.js';
 import { isRejection, RowNormalizer } from '../normalize/row-normalizer.js';
 import { UNHASHED_KEYS } from '../normalize/schema-keys.js';
 import type { MappingTarget } from '../normalize/schema-keys.js';
 import type { ChunkReply, ChunkRequest, HashWorkerSettings } from './hash-worker-protocol.js';
+import { NativeRowHasher } from './native-row-hasher.js';
+import type { RowTarget } from './native-row-hasher.js';
 
 export class ChunkHasher {
   readonly #normalizer: RowNormalizer;
   readonly #delimiter: string;
   readonly #writer: RowWriter;
+  /** The native row hasher, when it is built, not turned off, and knows every key of the mapping. */
+  readonly #native: NativeRowHasher | undefined;
 
   constructor(settings: HashWorkerSettings) {
     this.#delimiter = settings.delimiter;
@@ -31,32 +36,58 @@ export class ChunkHasher {
     });
     // Every value a digest or "" (no EXTERN_ID, no MADID): rows are ASCII that needs no escaping.
     this.#writer = new RowWriter(!this.#normalizer.schema.some((key) => UNHASHED_KEYS.has(key)));
+    this.#native = settings.nativeRowHasher === undefined ? undefined : NativeRowHasher.open({
+      addonPath: settings.nativeRowHasher,
+      mapping: settings.mapping,
+      schema: this.#normalizer.schema,
+      delimiter: settings.delimiter,
+      defaultCountry: settings.defaultCountry,
+    });
+  }
+
+  /** Whether rows go through the native row hasher first. */
+  get native(): boolean {
+    return this.#native !== undefined;
   }
 
   hash({ index, buffer, length, final, spares }: ChunkRequest): ChunkReply {
     const normalizer = this.#normalizer;
     const writer = this.#writer;
+    const native = this.#native;
     writer.begin(length, spares ?? []);
     const before = { ...normalizer.invalidValueCounts };
     const rejects: Array<[number, string]> = [];
     let records = 0;
-    const sink = {
+    const sink: MarkedRecordSink = {
       push: (record: string[], utf8Fields: number): void => {
         const outcome = normalizer.normalize(record, utf8Fields);
         if (isRejection(outcome)) rejects.push([records, outcome.reason]);
-        else writer.write(outcome);
+        else {
+          writer.write(outcome);
+          native?.teach(record, outcome);
+        }
         records++;
       },
     };
     let error: string | undefined;
-    // A fresh parser per chunk: chunks hold whole records, and only the file's start may carry a BOM
-    // (the main thread skips it with the header). Read as latin1, ASCII fields stay one byte wide
-    // (csv-parser.ts utf8AsLatin1); fields holding UTF-8 come marked, and the normaliser decodes
-    // them only when its caches of repeated values do not have them (markUtf8Fields).
-    const parser = new CsvParser(this.#delimiter, { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
     try {
-      parser.push(Buffer.from(buffer, 0, length).toString('latin1'), sink);
-      parser.finish(sink);
+      if (native === undefined) this.#parse(Buffer.from(buffer, 0, length), sink);
+      else {
+        // The native hasher takes the rows it is sure of; each record it stops at is parsed here
+        // on its own (a chunk's records are whole, so a record alone parses as it does in context).
+        const input = new Uint8Array(buffer, 0, length);
+        let pos = 0;
+        while (pos < length) {
+          const run = native.run(input, pos, length, writer.room(native.rowBytes));
+          writer.wrote(run.at, run.rows);
+          records += run.records;
+          pos = run.pos;
+          if (run.stop === 'record') {
+            this.#parse(Buffer.from(buffer, pos, run.recordEnd - pos), sink);
+            pos = run.recordEnd;
+          }
+        }
+      }
     } catch (e) {
       if (!final) throw e;
       error = e instanceof Error ? e.message : String(e);
@@ -67,6 +98,19 @@ export class ChunkHasher {
       if (added > 0) invalid[key] = added;
     }
     return { index, records, ...writer.take(), rejects, invalid, ...(error !== undefined && { error }), input: buffer };
+  }
+
+  /**
+   * Whole records, parsed and handed to `sink` one by one. A fresh parser each time: only the
+   * file's start may carry a BOM (the main thread skips it with the header). Read as latin1, ASCII
+   * fields stay one byte wide (csv-parser.ts utf8AsLatin1); fields holding UTF-8 come marked, and
+   * the normaliser decodes them only when its caches of repeated values do not have them
+   * (markUtf8Fields).
+   */
+  #parse(bytes: Buffer, sink: MarkedRecordSink): void {
+    const parser = new CsvParser(this.#delimiter, { stripBom: false, utf8AsLatin1: true, markUtf8Fields: true });
+    parser.push(bytes.toString('latin1'), sink);
+    parser.finish(sink);
   }
 }
 
@@ -86,7 +130,9 @@ class RowWriter {
   #out: Buffer | undefined;
   #reused = false;
   #at = 0;
-  #starts: number[] = [];
+  /** Where each row starts, the first `#rows` entries; grown by doubling, kept across chunks. */
+  #starts = new Uint32Array(1024);
+  #rows = 0;
   #spares: ArrayBuffer[] = [];
   #inputLength = 0;
 
@@ -100,7 +146,8 @@ class RowWriter {
   }
 
   write(row: readonly string[]): void {
-    this.#starts.push(this.#at);
+    if (this.#rows === this.#starts.length) this.#growStarts();
+    this.#starts[this.#rows++] = this.#at;
     if (this.digestsOnly) this.#writeDigests(row);
     else this.#writeText(row);
   }
@@ -108,17 +155,36 @@ class RowWriter {
   /** The rows written since `begin`: bytes (without the last comma) and where each row starts, plus one entry, the end plus one. */
   take(): Pick<ChunkReply, 'rows' | 'offsets' | 'reused'> {
     const end = this.#at;
-    const offsets = new Uint32Array(this.#starts.length + 1);
-    offsets.set(this.#starts);
-    offsets[this.#starts.length] = end;
+    const offsets = new Uint32Array(this.#rows + 1);
+    offsets.set(this.#starts.subarray(0, this.#rows));
+    offsets[this.#rows] = end;
     const out = this.#out;
     const rows = out === undefined ? new Uint8Array(0) : new Uint8Array(out.buffer, 0, Math.max(0, end - 1));
     const reused = this.#reused;
     this.#out = undefined;
     this.#reused = false;
     this.#at = 0;
-    this.#starts = [];
+    this.#rows = 0;
     return { rows, offsets, reused };
+  }
+
+  /** Room for `size` more bytes and one more row start, for the native hasher to write into. */
+  room(size: number): RowTarget {
+    const out = this.#reserve(size);
+    if (this.#rows === this.#starts.length) this.#growStarts();
+    return { out, at: this.#at, starts: this.#starts, rows: this.#rows };
+  }
+
+  /** The native hasher wrote rows up to byte `at`, their starts up to `rows`. */
+  wrote(at: number, rows: number): void {
+    this.#at = at;
+    this.#rows = rows;
+  }
+
+  #growStarts(): void {
+    const grown = new Uint32Array(2 * this.#starts.length);
+    grown.set(this.#starts);
+    this.#starts = grown;
   }
 
   #writeDigests(row: readonly string[]): void {

@@ -9,6 +9,8 @@ export interface HashWorkerSettings {
   readonly slashDateOrder: SlashDateOrder | undefined;
   readonly currentYear: number | undefined;
   readonly delimiter: string;
+  /** The built native row hasher's path (native-row-hasher.ts), when there is one and it is not turned off. */
+  readonly nativeRowHasher?: string | undefined;
 }
 
 /** Whole records, `buffer[0, length)`, transferred. */

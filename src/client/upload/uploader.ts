@@ -43,6 +43,7 @@ import { randomSessionId } from './session-id.js';
 import type { UploadState } from './upload-state.js';
 import { ResumeRefusedError, SessionEndedError, UploadFailedError } from './upload-types.js';
 import type { RowProblem, SessionChange, UploadOptions, UploadResult } from './upload-types.js';
+import { nativeRowHasherPath } from './native-row-hasher.js';
 
 export { ResumeRefusedError, SessionEndedError, UploadFailedError } from './upload-types.js';
 export type { RowProblem, SessionChange, UploadOptions, UploadProgress, UploadResult, UploadRetryEvent } from './upload-types.js';
@@ -252,6 +253,7 @@ class Upload {
       defaultCountry: this.#o.defaultCountry,
       slashDateOrder: this.#o.slashDateOrder,
       currentYear: this.#o.currentYear ?? new Date().getUTCFullYear(),
+      nativeRowHasher: nativeRowHasherPath(),
     };
     const invalid = this.#normalizer.invalidValueCounts;
     for await (const chunk of hashedChunks(file, settings, this.#o.workerChunkBytes === undefined ? {} : { chunkBytes: this.#o.workerChunkBytes })) {
