@@ -1,8 +1,10 @@
 /**
  * One benchmark worker. `hash`: SHA-256 of pre-generated short strings (the
- * raw rate). `normalize`: read a byte range of the CSV, parse, normalise and
- * hash every row with the product's own code. Both wait for "go" so the
- * parent times the parallel phase alone.
+ * raw rate). `chunks`: read a byte range of the CSV in the uploader's chunks
+ * and hash each as its workers do (chunk-hasher.ts: parse, normalise, hash and
+ * write the request rows), with the native row hasher or without it.
+ * `normalize`: the JavaScript normaliser alone, row by row. All wait for "go"
+ * so the parent times the parallel phase alone.
  */
 import { openSync, readSync, closeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,10 +14,13 @@ import { isRejection, RowNormalizer } from '../../src/client/normalize/row-norma
 import { sha256Hex } from '../../src/client/normalize/hash.js';
 import { openRowSource } from '../../src/client/input/row-source.js';
 import { uploadRows } from '../../src/client/upload/uploader.js';
+import { ChunkHasher } from '../../src/client/upload/chunk-hasher.js';
+import type { ChunkReply } from '../../src/client/upload/hash-worker-protocol.js';
+import { nativeRowHasherPath } from '../../src/client/upload/native-row-hasher.js';
 import { BENCH_COLUMNS, sampleStrings } from './bench-data.js';
 
 export interface WorkerJob {
-  readonly mode: 'hash' | 'normalize' | 'pipeline';
+  readonly mode: 'hash' | 'normalize' | 'chunks' | 'pipeline';
   readonly path: string;
   readonly start: number;
   readonly end: number;
@@ -23,6 +28,8 @@ export interface WorkerJob {
   readonly count: number;
   readonly seed: number;
   readonly memoize: boolean;
+  /** chunks mode: whether the native row hasher takes the rows it can (when it is built). */
+  readonly native: boolean;
 }
 
 export interface WorkerReport {
@@ -36,6 +43,9 @@ export interface WorkerReport {
 const job = workerData as WorkerJob & { entry: string };
 const port = parentPort!;
 
+/** The uploader's chunk size (hashed-chunks.ts). */
+const CHUNK_BYTES = 128 << 10;
+
 // The baseline cycles through a fixed pool so its memory does not grow with the row count.
 const POOL = 65_536;
 const prepared = job.mode === 'hash' ? sampleStrings(Math.min(POOL, job.count), job.seed) : [];
@@ -44,12 +54,13 @@ const prepared = job.mode === 'hash' ? sampleStrings(Math.min(POOL, job.count), 
 const WARM_UP_BYTES = 4 << 20;
 if (job.mode === 'hash') hashAll(prepared, 100_000);
 else if (job.mode === 'normalize') normalizeRange({ ...job, end: Math.min(job.end, job.start + WARM_UP_BYTES) }, false);
+else if (job.mode === 'chunks') hashChunks({ ...job, end: Math.min(job.end, job.start + WARM_UP_BYTES) });
 port.once('message', () => {
   const started = performance.now();
   const done = (report: Omit<WorkerReport, 'ms'>): void =>
     port.postMessage({ ...report, ms: performance.now() - started } satisfies WorkerReport);
   if (job.mode === 'pipeline') void uploaderPipeline(job.path).then(done);
-  else done(job.mode === 'hash' ? hashAll(prepared, job.count) : normalizeRange(job));
+  else done(job.mode === 'hash' ? hashAll(prepared, job.count) : job.mode === 'chunks' ? hashChunks(job) : normalizeRange(job));
 });
 port.postMessage('ready');
 
@@ -106,6 +117,53 @@ function normalizeRange({ path, start, end, memoize }: WorkerJob, complete = tru
     }
     // A warm-up stops mid-range, possibly mid-record: its tail is dropped.
     if (complete) parser.finish(records);
+  } finally {
+    closeSync(fd);
+  }
+  return { rows, rejected, checksum };
+}
+
+/**
+ * The range in the uploader's chunks (whole lines: the bench file has no newline inside quotes),
+ * each hashed by a fresh-per-job ChunkHasher as a worker does, the reply's buffers given back for
+ * the next chunk as the main thread gives them back (encoded-rows.ts).
+ */
+function hashChunks({ path, start, end, native }: WorkerJob): Omit<WorkerReport, 'ms'> {
+  const addon = native ? nativeRowHasherPath() : undefined;
+  if (native && addon === undefined) throw new Error('the native row hasher is not built (npm install builds it)');
+  const hasher = new ChunkHasher({
+    mapping: guessMapping(BENCH_COLUMNS).mapping,
+    defaultCountry: undefined,
+    slashDateOrder: undefined,
+    currentYear: 2026,
+    delimiter: ',',
+    nativeRowHasher: addon,
+  });
+  const fd = openSync(path, 'r');
+  let input = new ArrayBuffer(CHUNK_BYTES);
+  let spare: ArrayBuffer | undefined;
+  let rows = 0;
+  let rejected = 0;
+  let checksum = 0;
+  try {
+    let position = start;
+    if (start === 0) {
+      const head = Buffer.alloc(4096);
+      position = head.subarray(0, readSync(fd, head, 0, head.length, 0)).indexOf(10) + 1; // the header
+    }
+    while (position < end) {
+      const bytes = Buffer.from(input);
+      const read = readSync(fd, bytes, 0, Math.min(bytes.length, end - position), position);
+      if (read === 0) break;
+      const cut = position + read === end ? read : bytes.subarray(0, read).lastIndexOf(10) + 1;
+      position += cut;
+      const reply: ChunkReply = hasher.hash({ index: 0, buffer: input, length: cut, final: position >= end, spares: spare === undefined ? [] : [spare] });
+      rows += reply.records;
+      rejected += reply.rejects.length;
+      checksum += reply.rows[reply.rows.length >> 1] ?? 0;
+      input = reply.input;
+      spare = reply.rows.buffer as ArrayBuffer;
+    }
   } finally {
     closeSync(fd);
   }
