@@ -68,6 +68,9 @@ interface ClientReport {
   readonly ms: number;
   readonly cpuMs: number;
   readonly peakRssMb: number;
+  /** UploadResult.sending: from the first batch sent to the last answer, and the part with every slot at the server. */
+  readonly sendingMs: number;
+  readonly slotsFullMs: number;
 }
 
 interface ClientJob {
@@ -153,7 +156,13 @@ export async function runClientE2eBench(opts: ClientE2eBenchOptions = {}): Promi
         unit: 'rows/s',
         note: `same round, the same ${serverOnly.requests} bodies pre-built and POSTed from memory, concurrency ${CONCURRENCY}, fresh server, ${(serverOnly.ms / 1000).toFixed(1)} s`,
       },
-      { name: 'client.e2e.vs_server_only', value: pct(vsServer(best), 1), unit: '%', note: `end-to-end ÷ server only, same round (rounds: ${perRound(vsServer)}); 100 % = limited by the server` },
+      { name: 'client.e2e.vs_server_only', value: pct(vsServer(best), 1), unit: '%', note: `end-to-end ÷ server only, same round (rounds: ${perRound(vsServer)}); on two shared cores the client's own CPU (client_cpu) is taken from the server's` },
+      {
+        name: 'client.e2e.server_bound',
+        value: pct(e2e.slotsFullMs, e2e.sendingMs),
+        unit: '%',
+        note: `of the end-to-end sending time, both batches in flight were at the server, the next one waiting on it (rounds: ${rounds.map((r) => `${pct(r.e2e.slotsFullMs, r.e2e.sendingMs)} %`).join(', ')}); ≈ 100 % = the server set the pace (batch 1 and the last go alone: ≈ 2 of ${e2e.batches} batches)`,
+      },
       { name: 'client.e2e.vs_client_only', value: pct(vsClient(best), 1), unit: '%', note: `end-to-end ÷ client only, same round (rounds: ${perRound(vsClient)})` },
       { name: 'client.e2e.server_cpu', value: pct(e2eServerCpuMs, e2e.ms), unit: '% of a core', note: `server process during the end-to-end upload, all threads (server only: ${pct(serverOnlyCpuMs, serverOnly.ms)} %)` },
       { name: 'client.e2e.client_cpu', value: pct(e2e.cpuMs, e2e.ms), unit: '% of a core', note: `client process during the end-to-end upload (null transport: ${pct(clientOnly.cpuMs, clientOnly.ms)} %)` },
@@ -342,6 +351,8 @@ async function clientChild(job: ClientJob): Promise<void> {
     ms,
     cpuMs: (used.user + used.system) / 1000,
     peakRssMb: peakRssMb(),
+    sendingMs: result.sending.ms,
+    slotsFullMs: result.sending.slotsFullMs,
   };
   process.stdout.write(JSON.stringify(report) + '\n');
 }

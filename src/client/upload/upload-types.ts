@@ -121,6 +121,13 @@ export interface UploadResult {
   /** Set when this run continued in a new session, and why. */
   readonly sessionChange?: SessionChange | undefined;
   readonly durationMs: number;
+  /**
+   * Which side set the pace: `ms` from the first batch sent to the last answer, and `slotsFullMs`,
+   * the part of it when all `concurrency` batches were at the server, so that the next batch, when
+   * ready, waited on the server. Near `ms`: the server was the limit; well below: the server waited
+   * on this client (reading, hashing) or on retries.
+   */
+  readonly sending: { readonly ms: number; readonly slotsFullMs: number };
 }
 
 /** The upload stopped on an error that retries could not fix. `result` holds what was done. */

@@ -116,6 +116,11 @@ class Upload {
   #pausedUntil = 0;
   #failure: { error: unknown; seq: number | undefined } | undefined;
   readonly #inFlight = new Map<number, Promise<void>>();
+  /** Sending time (first dispatch to last answer), and the part of it with every slot taken (UploadResult.sending). */
+  #sendingSince: number | undefined;
+  #sendingEnd = 0;
+  #slotsFullSince: number | undefined;
+  #slotsFullMs = 0;
   #firstBatchAcked: Promise<void> = Promise.resolve();
   #markFirstBatchAcked: () => void = () => {};
   // Counters for progress and the result.
@@ -315,8 +320,17 @@ class Upload {
         this.#failure ??= { error, seq: this.#batchSeq(batch.seq) };
         this.#markFirstBatchAcked(); // release waiters; they check #failure
       });
-    const tracked = sending.finally(() => this.#inFlight.delete(batch.seq));
+    const tracked = sending.finally(() => {
+      this.#inFlight.delete(batch.seq);
+      this.#sendingEnd = this.#now();
+      if (this.#slotsFullSince !== undefined && this.#inFlight.size < this.#concurrency) {
+        this.#slotsFullMs += this.#sendingEnd - this.#slotsFullSince;
+        this.#slotsFullSince = undefined;
+      }
+    });
     this.#inFlight.set(batch.seq, tracked);
+    this.#sendingSince ??= this.#now();
+    if (this.#inFlight.size >= this.#concurrency) this.#slotsFullSince ??= this.#now();
     // For replace, batch 1 is sent alone: nothing else leaves before it is acknowledged.
     if (this.#o.operation === 'replace' && batch.seq === 1) await tracked;
   }
@@ -685,6 +699,10 @@ class Upload {
       earlierSessionIds: this.#earlierSessionIds,
       sessionChange: this.#sessionChange,
       durationMs: this.#now() - this.#started,
+      sending: {
+        ms: this.#sendingSince === undefined ? 0 : this.#sendingEnd - this.#sendingSince,
+        slotsFullMs: this.#slotsFullMs,
+      },
     };
   }
 }

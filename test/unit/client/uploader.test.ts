@@ -615,3 +615,28 @@ describe('uploadRows: which __debug__ warnings say a batch was discarded', () =>
     expect((error as UploadFailedError).result).toMatchObject({ batchesSent: 1, rowsSent: 10 });
   });
 });
+
+describe('uploadRows: which side set the pace (result.sending)', () => {
+  it('counts the time every slot was at the server: near all of it when the server is slow', async () => {
+    const { transport } = fakeTransport(undefined, 25);
+    const result = await uploadRows(rowSourceFromArrays(['email'], emails(1_200)), options(transport, { concurrency: 2, batchSize: 100 }));
+    expect(result.batchesSent).toBe(12);
+    // Batch 1 goes alone, and so does the last: the 10 between them keep both slots taken.
+    expect(result.sending.ms).toBeGreaterThanOrEqual(12 * 25 * 0.5);
+    expect(result.sending.slotsFullMs / result.sending.ms).toBeGreaterThan(0.55);
+  });
+
+  it('and little of it when the server waits on the rows', async () => {
+    const { transport } = fakeTransport(undefined, 1);
+    async function* slowRows(): AsyncGenerator<string[]> {
+      for (let i = 0; i < 600; i++) {
+        if (i % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 25));
+        yield [`user${i}@example.com`];
+      }
+    }
+    const result = await uploadRows(rowSourceFromArrays(['email'], slowRows(), 100), options(transport, { concurrency: 2, batchSize: 100 }));
+    expect(result.batchesSent).toBe(6);
+    expect(result.sending.ms).toBeGreaterThan(4 * 25 * 0.5);
+    expect(result.sending.slotsFullMs / result.sending.ms).toBeLessThan(0.3);
+  });
+});
