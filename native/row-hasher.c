@@ -505,11 +505,13 @@ static void lane_free(napi_env env, void *data, void *hint) {
   free(lane);
 }
 
-static void *typed_array(napi_env env, napi_value value, size_t *length) {
+/* The elements of a typed array of the given type (NULL, length 0, when it is not one). */
+static void *typed_array(napi_env env, napi_value value, napi_typedarray_type want, size_t *length) {
   napi_typedarray_type type;
   void *data = NULL;
   size_t count = 0;
-  if (napi_get_typedarray_info(env, value, &type, &count, &data, NULL, NULL) != napi_ok) return NULL;
+  *length = 0;
+  if (napi_get_typedarray_info(env, value, &type, &count, &data, NULL, NULL) != napi_ok || type != want) return NULL;
   *length = count;
   return data;
 }
@@ -542,25 +544,36 @@ static napi_value create_lane(napi_env env, napi_callback_info info) {
   lane->delimiter = (unsigned char)int_of(env, argv[0]);
   lane->schema_len = int_of(env, argv[1]);
   size_t n = 0;
-  int32_t *mapped = typed_array(env, argv[2], &n);
+  int32_t *mapped = typed_array(env, argv[2], napi_int32_array, &n);
   lane->mapped_count = (int)(n / 3);
   if (mapped == NULL || lane->mapped_count > MAX_MAPPED || lane->schema_len > MAX_MAPPED) {
     lane_free(env, lane, NULL);
     CHECK(napi_invalid_arg);
   }
+  int bad = lane->schema_len < 1;
   for (int m = 0; m < lane->mapped_count; m++) {
-    lane->mapped[m].field = mapped[3 * m];
-    lane->mapped[m].key = mapped[3 * m + 1];
-    lane->mapped[m].position = mapped[3 * m + 2];
+    mapped_t *map = &lane->mapped[m];
+    map->field = mapped[3 * m];
+    map->key = mapped[3 * m + 1];
+    map->position = mapped[3 * m + 2];
+    bad |= map->field < 0 || map->field >= MAX_FIELDS || map->key < K_EMAIL || map->key > K_COUNTRY ||
+           map->position < 0 || map->position >= lane->schema_len;
   }
   lane->country_field = int_of(env, argv[3]);
+  bad |= lane->country_field >= MAX_FIELDS;
+  if (bad) {
+    lane_free(env, lane, NULL);
+    CHECK(napi_invalid_arg);
+  }
   char text[4096];
   size_t len = 0;
   napi_get_value_string_latin1(env, argv[5], text, sizeof text, &len);
-  for (size_t i = 0; i + 1 < len; i += 2) lane->iso[(text[i] - 'a') * 26 + (text[i + 1] - 'a')] = 1;
+  for (size_t i = 0; i + 1 < len; i += 2) {
+    if (is_lower((unsigned char)text[i]) && is_lower((unsigned char)text[i + 1])) lane->iso[(text[i] - 'a') * 26 + (text[i + 1] - 'a')] = 1;
+  }
   napi_get_value_string_latin1(env, argv[4], text, sizeof text, &len);
   lane->default_country = len == 2 ? country_of_letters(lane, (unsigned char)text[0], (unsigned char)text[1]) : NO_COUNTRY;
-  int32_t *calling = typed_array(env, argv[6], &n);
+  int32_t *calling = typed_array(env, argv[6], napi_int32_array, &n);
   for (size_t i = 0; calling != NULL && i + 5 <= n; i += 5) {
     int c = calling[i];
     if (c < 0 || c >= COUNTRIES || calling[i + 2] < 1 || calling[i + 2] > 4) continue;
@@ -592,11 +605,16 @@ static napi_value run(napi_env env, napi_callback_info info) {
   lane_t *lane = NULL;
   CHECK(napi_get_value_external(env, argv[0], (void **)&lane));
   size_t in_len = 0, out_len = 0, starts_len = 0, state_len = 0;
-  const unsigned char *in = typed_array(env, argv[1], &in_len);
-  unsigned char *out = typed_array(env, argv[2], &out_len);
-  uint32_t *starts = typed_array(env, argv[3], &starts_len);
-  int32_t *state = typed_array(env, argv[4], &state_len);
-  if (state == NULL || state_len < S_SLOTS || (in == NULL && in_len > 0) || state[S_END] > (int32_t)in_len) CHECK(napi_invalid_arg);
+  const unsigned char *in = typed_array(env, argv[1], napi_uint8_array, &in_len);
+  unsigned char *out = typed_array(env, argv[2], napi_uint8_array, &out_len);
+  uint32_t *starts = typed_array(env, argv[3], napi_uint32_array, &starts_len);
+  int32_t *state = typed_array(env, argv[4], napi_int32_array, &state_len);
+  /* Every position is checked against its array here, so nothing below reads or writes outside one. */
+  if (state == NULL || state_len < S_SLOTS || (in == NULL && in_len > 0) || out == NULL || starts == NULL ||
+      state[S_POS] < 0 || state[S_POS] > state[S_END] || (size_t)state[S_END] > in_len ||
+      state[S_OUT] < 0 || (size_t)state[S_OUT] > out_len || state[S_ROWS] < 0 || (size_t)state[S_ROWS] > starts_len) {
+    CHECK(napi_invalid_arg);
+  }
   long pos = state[S_POS], end = state[S_END];
   long at = state[S_OUT];
   long rows = state[S_ROWS];
@@ -646,7 +664,7 @@ static napi_value learn(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_external(env, argv[0], (void **)&lane));
   int kind = int_of(env, argv[1]);
   size_t n = 0;
-  const unsigned char *raw = typed_array(env, argv[2], &n);
+  const unsigned char *raw = typed_array(env, argv[2], napi_uint8_array, &n);
   char value[72];
   size_t len = 0;
   CHECK(napi_get_value_string_latin1(env, argv[3], value, sizeof value, &len));
