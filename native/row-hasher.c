@@ -13,14 +13,14 @@
  *
  * Why: the JavaScript path spends ≈ 2.6 µs of CPU a row, most of it calls and
  * strings (a native SHA-256 call alone costs ≈ 0.26 µs from JavaScript, the
- * digest itself ≈ 0.07); this lane does a row in a fraction of that, which
+ * digest itself ≈ 0.07); this hasher does a row in a fraction of that, which
  * leaves the machine's cores to the server an upload feeds.
  *
  * Text the rules cannot judge byte by byte (names and cities outside ASCII,
  * country names) is taught by the JavaScript path: after it normalises a row
- * the lane gave back, it tells the lane the digest (or country code) of such
- * cells, and the lane looks them up from then on. Names and countries repeat,
- * so after the first few rows nearly every row stays in the lane.
+ * the hasher gave back, it tells the hasher the digest (or country code) of such
+ * cells, and the hasher looks them up from then on. Names and countries repeat,
+ * so after the first few rows nearly every row stays native.
  *
  * SHA-256 is OpenSSL's, the copy inside Node.js, which addons link against.
  */
@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keys the lane normalises; any other key in a mapping keeps the whole file on the JavaScript path. */
+/* Keys the hasher normalises; any other key in a mapping keeps the whole file on the JavaScript path. */
 enum key { K_EMAIL = 0, K_PHONE = 1, K_FN = 2, K_LN = 3, K_CT = 4, K_ZIP = 5, K_COUNTRY = 6 };
 
 /* Kinds of taught text, the first byte of a table key. */
@@ -96,7 +96,7 @@ typedef struct {
   int fields;
   unsigned char *scratch;
   size_t scratch_cap;
-} lane_t;
+} hasher_t;
 
 static const char HEX[] = "0123456789abcdef";
 
@@ -136,67 +136,67 @@ static uint64_t fnv1a(unsigned char kind, const unsigned char *s, int n) {
   return h;
 }
 
-static entry_t *table_find(lane_t *lane, unsigned char kind, const unsigned char *s, int n, uint64_t h) {
+static entry_t *table_find(hasher_t *hasher, unsigned char kind, const unsigned char *s, int n, uint64_t h) {
   uint32_t slot = (uint32_t)h & (TABLE_SLOTS - 1);
   for (;;) {
-    entry_t *e = &lane->table[slot];
+    entry_t *e = &hasher->table[slot];
     if (!e->used) return e;
-    if (e->hash == h && e->key_len == n + 1 && lane->arena[e->key_at] == kind &&
-        memcmp(lane->arena + e->key_at + 1, s, (size_t)n) == 0) return e;
+    if (e->hash == h && e->key_len == n + 1 && hasher->arena[e->key_at] == kind &&
+        memcmp(hasher->arena + e->key_at + 1, s, (size_t)n) == 0) return e;
     slot = (slot + 1) & (TABLE_SLOTS - 1);
   }
 }
 
-static const entry_t *table_get(lane_t *lane, unsigned char kind, const unsigned char *s, int n) {
+static const entry_t *table_get(hasher_t *hasher, unsigned char kind, const unsigned char *s, int n) {
   if (n > MAX_TAUGHT_KEY) return NULL;
-  entry_t *e = table_find(lane, kind, s, n, fnv1a(kind, s, n));
+  entry_t *e = table_find(hasher, kind, s, n, fnv1a(kind, s, n));
   return e->used ? e : NULL;
 }
 
 /* Keeps what it is told until the table is half full; later text simply stays on the JavaScript path. */
-static entry_t *table_put(lane_t *lane, unsigned char kind, const unsigned char *s, int n) {
+static entry_t *table_put(hasher_t *hasher, unsigned char kind, const unsigned char *s, int n) {
   if (n > MAX_TAUGHT_KEY) return NULL;
   uint64_t h = fnv1a(kind, s, n);
-  entry_t *e = table_find(lane, kind, s, n, h);
+  entry_t *e = table_find(hasher, kind, s, n, h);
   if (e->used) return e;
-  if (lane->entries >= TABLE_MAX_ENTRIES) return NULL;
-  if (lane->arena_len + (uint32_t)n + 1 > lane->arena_cap) {
-    uint32_t cap = lane->arena_cap * 2;
-    while (cap < lane->arena_len + (uint32_t)n + 1) cap *= 2;
-    unsigned char *grown = realloc(lane->arena, cap);
+  if (hasher->entries >= TABLE_MAX_ENTRIES) return NULL;
+  if (hasher->arena_len + (uint32_t)n + 1 > hasher->arena_cap) {
+    uint32_t cap = hasher->arena_cap * 2;
+    while (cap < hasher->arena_len + (uint32_t)n + 1) cap *= 2;
+    unsigned char *grown = realloc(hasher->arena, cap);
     if (grown == NULL) return NULL;
-    lane->arena = grown;
-    lane->arena_cap = cap;
+    hasher->arena = grown;
+    hasher->arena_cap = cap;
   }
   e->used = 1;
   e->hash = h;
-  e->key_at = lane->arena_len;
+  e->key_at = hasher->arena_len;
   e->key_len = (uint16_t)(n + 1);
   e->country = NO_COUNTRY;
-  lane->arena[lane->arena_len] = kind;
-  memcpy(lane->arena + lane->arena_len + 1, s, (size_t)n);
-  lane->arena_len += (uint32_t)n + 1;
-  lane->entries++;
+  hasher->arena[hasher->arena_len] = kind;
+  memcpy(hasher->arena + hasher->arena_len + 1, s, (size_t)n);
+  hasher->arena_len += (uint32_t)n + 1;
+  hasher->entries++;
   return e;
 }
 
 /* ---- Countries ---- */
 
-static int country_of_letters(const lane_t *lane, unsigned char a, unsigned char b) {
+static int country_of_letters(const hasher_t *hasher, unsigned char a, unsigned char b) {
   a = to_lower(a);
   b = to_lower(b);
   if (!is_lower(a) || !is_lower(b)) return NO_COUNTRY;
   int c = (a - 'a') * 26 + (b - 'a');
-  return lane->iso[c] ? c : NO_COUNTRY;
+  return hasher->iso[c] ? c : NO_COUNTRY;
 }
 
-static const char *country_digest(lane_t *lane, int c) {
-  if (!lane->country_digest_ready[c]) {
+static const char *country_digest(hasher_t *hasher, int c) {
+  if (!hasher->country_digest_ready[c]) {
     unsigned char code[2] = {(unsigned char)('a' + c / 26), (unsigned char)('a' + c % 26)};
-    sha256_hex(code, 2, lane->country_digest[c]);
-    lane->country_digest_ready[c] = 1;
+    sha256_hex(code, 2, hasher->country_digest[c]);
+    hasher->country_digest_ready[c] = 1;
   }
-  return lane->country_digest[c];
+  return hasher->country_digest[c];
 }
 
 static int country_is(int c, char a, char b) { return c == (a - 'a') * 26 + (b - 'a'); }
@@ -226,7 +226,7 @@ static int rule_email(const unsigned char *s, int n, unsigned char *v) {
 }
 
 /* normalizePhone: digits, the calling code of the row's country put in front where missing, 7–15 digits. */
-static int rule_phone(const lane_t *lane, const unsigned char *s, int n, int country, unsigned char *v) {
+static int rule_phone(const hasher_t *hasher, const unsigned char *s, int n, int country, unsigned char *v) {
   int i = 0;
   while (i < n && is_space(s[i])) i++;
   int has_plus = i < n && s[i] == '+';
@@ -234,7 +234,7 @@ static int rule_phone(const lane_t *lane, const unsigned char *s, int n, int cou
   int count = 0;
   for (; i < n; i++) if (is_digit(s[i])) digits[count++] = s[i];
   if (count == 0) return -1;
-  const calling_t *code = country == NO_COUNTRY || lane->calling[country].prefix_len == 0 ? NULL : &lane->calling[country];
+  const calling_t *code = country == NO_COUNTRY || hasher->calling[country].prefix_len == 0 ? NULL : &hasher->calling[country];
   int zeros = 0;
   while (zeros < count && digits[zeros] == '0') zeros++;
   int len = 0;
@@ -321,11 +321,11 @@ static int rule_zip(const unsigned char *s, int n, int country, unsigned char *v
 /* ---- Records (csv-parser.ts, as a whole chunk is parsed: push then finish) ---- */
 
 /* Returns where the record after this one starts; 0 fields for a blank line. -1: an open quote runs to the end. */
-static long read_record(lane_t *lane, const unsigned char *in, long pos, long end) {
-  const unsigned char delimiter = lane->delimiter;
+static long read_record(hasher_t *hasher, const unsigned char *in, long pos, long end) {
+  const unsigned char delimiter = hasher->delimiter;
   const unsigned char *line_end_p = memchr(in + pos, '\n', (size_t)(end - pos));
   long line_end = line_end_p == NULL ? end : line_end_p - in;
-  lane->fields = 0;
+  hasher->fields = 0;
   if (memchr(in + pos, '"', (size_t)(line_end - pos)) == NULL) {
     /* The fast path: one line, split at each delimiter; one \r before the \n dropped; blank lines are no record. */
     long stop = line_end;
@@ -334,11 +334,11 @@ static long read_record(lane_t *lane, const unsigned char *in, long pos, long en
       long start = pos;
       for (long i = pos; i <= stop; i++) {
         if (i == stop || in[i] == delimiter) {
-          if (lane->fields < MAX_FIELDS) {
-            lane->field_at[lane->fields] = in + start;
-            lane->field_len[lane->fields] = (int)(i - start);
+          if (hasher->fields < MAX_FIELDS) {
+            hasher->field_at[hasher->fields] = in + start;
+            hasher->field_len[hasher->fields] = (int)(i - start);
           }
-          lane->fields++;
+          hasher->fields++;
           start = i + 1;
         }
       }
@@ -347,15 +347,15 @@ static long read_record(lane_t *lane, const unsigned char *in, long pos, long en
   }
   /* A record holding a quote (#parseQuotedRecord): quoted fields unescaped into the scratch buffer. */
   size_t need = (size_t)(end - pos);
-  if (need > lane->scratch_cap) {
-    size_t cap = lane->scratch_cap == 0 ? 4096 : lane->scratch_cap;
+  if (need > hasher->scratch_cap) {
+    size_t cap = hasher->scratch_cap == 0 ? 4096 : hasher->scratch_cap;
     while (cap < need) cap *= 2;
-    unsigned char *grown = realloc(lane->scratch, cap);
+    unsigned char *grown = realloc(hasher->scratch, cap);
     if (grown == NULL) return -1;
-    lane->scratch = grown;
-    lane->scratch_cap = cap;
+    hasher->scratch = grown;
+    hasher->scratch_cap = cap;
   }
-  unsigned char *out = lane->scratch;
+  unsigned char *out = hasher->scratch;
   long i = pos;
   for (;;) {
     unsigned char *value = out;
@@ -380,11 +380,11 @@ static long read_record(lane_t *lane, const unsigned char *in, long pos, long en
     while (j < end && in[j] != delimiter && in[j] != '\n' && in[j] != '\r') j++;
     memcpy(out, in + i, (size_t)(j - i));
     out += j - i;
-    if (lane->fields < MAX_FIELDS) {
-      lane->field_at[lane->fields] = value;
-      lane->field_len[lane->fields] = (int)(out - value);
+    if (hasher->fields < MAX_FIELDS) {
+      hasher->field_at[hasher->fields] = value;
+      hasher->field_len[hasher->fields] = (int)(out - value);
     }
-    lane->fields++;
+    hasher->fields++;
     if (j == end) return end;
     if (in[j] == delimiter) {
       i = j + 1;
@@ -404,23 +404,23 @@ static void put(unsigned char **o, const char *s, size_t n) {
 }
 
 /* The row of the record just read, written at `o` (room for it checked), or 0 when the JavaScript path must take it. */
-static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
+static int write_row(hasher_t *hasher, unsigned char *o, unsigned char **row_end) {
   char digests[MAX_MAPPED][64];
   const char *column[MAX_MAPPED + 1];
   int filled = 0;
-  int country = lane->default_country;
+  int country = hasher->default_country;
   int country_given = 0;
   unsigned char v[LONG_CELL + 8];
 
-  for (int p = 0; p < lane->schema_len; p++) column[p] = NULL;
-  if (lane->country_field >= 0) {
-    int f = lane->country_field;
-    int n = f < lane->fields ? lane->field_len[f] : 0;
+  for (int p = 0; p < hasher->schema_len; p++) column[p] = NULL;
+  if (hasher->country_field >= 0) {
+    int f = hasher->country_field;
+    int n = f < hasher->fields ? hasher->field_len[f] : 0;
     if (n > 0) {
-      const unsigned char *s = lane->field_at[f];
-      int c = n == 2 ? country_of_letters(lane, s[0], s[1]) : NO_COUNTRY;
+      const unsigned char *s = hasher->field_at[f];
+      int c = n == 2 ? country_of_letters(hasher, s[0], s[1]) : NO_COUNTRY;
       if (c == NO_COUNTRY) {
-        const entry_t *e = table_get(lane, KIND_COUNTRY, s, n);
+        const entry_t *e = table_get(hasher, KIND_COUNTRY, s, n);
         if (e == NULL) return 0; /* not taught yet, invalid, blank or a digest */
         c = e->country;
       }
@@ -428,25 +428,25 @@ static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
       country_given = 1;
     }
   }
-  for (int m = 0; m < lane->mapped_count; m++) {
-    const mapped_t *map = &lane->mapped[m];
+  for (int m = 0; m < hasher->mapped_count; m++) {
+    const mapped_t *map = &hasher->mapped[m];
     if (map->key == K_COUNTRY) {
       if (country_given) {
-        column[map->position] = country_digest(lane, country);
+        column[map->position] = country_digest(hasher, country);
         filled++;
       } else if (country != NO_COUNTRY) {
-        column[map->position] = country_digest(lane, country); /* --country fills it but is no value of the row */
+        column[map->position] = country_digest(hasher, country); /* --country fills it but is no value of the row */
       }
       continue;
     }
-    int n = map->field < lane->fields ? lane->field_len[map->field] : 0;
+    int n = map->field < hasher->fields ? hasher->field_len[map->field] : 0;
     if (n == 0) continue;
     if (n >= LONG_CELL) return 0;
-    const unsigned char *s = lane->field_at[map->field];
+    const unsigned char *s = hasher->field_at[map->field];
     int len;
     if (map->key == K_FN || map->key == K_LN || map->key == K_CT) {
       unsigned char kind = map->key == K_CT ? KIND_CITY : KIND_NAME;
-      const entry_t *e = table_get(lane, kind, s, n);
+      const entry_t *e = table_get(hasher, kind, s, n);
       if (e != NULL) {
         column[map->position] = e->digest;
         filled++;
@@ -455,7 +455,7 @@ static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
       if (has_high_byte(s, n)) return 0;
       len = rule_letters(s, n, v);
       if (len < 0) return 0;
-      entry_t *put_at = table_put(lane, kind, s, n);
+      entry_t *put_at = table_put(hasher, kind, s, n);
       char *d = put_at != NULL ? put_at->digest : digests[m];
       sha256_hex(v, (size_t)len, d);
       column[map->position] = d;
@@ -465,7 +465,7 @@ static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
     if (has_high_byte(s, n)) return 0;
     switch (map->key) {
       case K_EMAIL: len = rule_email(s, n, v); break;
-      case K_PHONE: len = rule_phone(lane, s, n, country, v); break;
+      case K_PHONE: len = rule_phone(hasher, s, n, country, v); break;
       case K_ZIP: len = rule_zip(s, n, country, v); break;
       default: return 0;
     }
@@ -476,7 +476,7 @@ static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
   }
   if (filled == 0) return 0; /* rejected: the JavaScript path says why */
   put(&o, "[\"", 2);
-  for (int p = 0; p < lane->schema_len; p++) {
+  for (int p = 0; p < hasher->schema_len; p++) {
     if (p > 0) put(&o, "\",\"", 3);
     if (column[p] != NULL) put(&o, column[p], 64);
   }
@@ -495,14 +495,14 @@ static int write_row(lane_t *lane, unsigned char *o, unsigned char **row_end) {
     }                                                                       \
   } while (0)
 
-static void lane_free(napi_env env, void *data, void *hint) {
+static void hasher_free(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  lane_t *lane = data;
-  free(lane->table);
-  free(lane->arena);
-  free(lane->scratch);
-  free(lane);
+  hasher_t *hasher = data;
+  free(hasher->table);
+  free(hasher->arena);
+  free(hasher->scratch);
+  free(hasher);
 }
 
 /* The elements of a typed array of the given type (NULL, length 0, when it is not one). */
@@ -523,76 +523,76 @@ static int32_t int_of(napi_env env, napi_value value) {
 }
 
 /*
- * createLane(delimiter, schemaLength, mapped: Int32Array [field, key, position]…, countryField,
+ * createHasher(delimiter, schemaLength, mapped: Int32Array [field, key, position]…, countryField,
  *            defaultCountry: string ("" for none), iso: string (alpha-2 codes joined),
  *            calling: Int32Array [country, prefix (number), prefix digits, min, max]…)
  */
-static napi_value create_lane(napi_env env, napi_callback_info info) {
+static napi_value create_hasher(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 7) CHECK(napi_invalid_arg);
-  lane_t *lane = calloc(1, sizeof(lane_t));
-  if (lane == NULL) CHECK(napi_generic_failure);
-  lane->table = calloc(TABLE_SLOTS, sizeof(entry_t));
-  lane->arena_cap = 1u << 16;
-  lane->arena = malloc(lane->arena_cap);
-  if (lane->table == NULL || lane->arena == NULL) {
-    lane_free(env, lane, NULL);
+  hasher_t *hasher = calloc(1, sizeof(hasher_t));
+  if (hasher == NULL) CHECK(napi_generic_failure);
+  hasher->table = calloc(TABLE_SLOTS, sizeof(entry_t));
+  hasher->arena_cap = 1u << 16;
+  hasher->arena = malloc(hasher->arena_cap);
+  if (hasher->table == NULL || hasher->arena == NULL) {
+    hasher_free(env, hasher, NULL);
     CHECK(napi_generic_failure);
   }
-  lane->delimiter = (unsigned char)int_of(env, argv[0]);
-  lane->schema_len = int_of(env, argv[1]);
+  hasher->delimiter = (unsigned char)int_of(env, argv[0]);
+  hasher->schema_len = int_of(env, argv[1]);
   size_t n = 0;
   int32_t *mapped = typed_array(env, argv[2], napi_int32_array, &n);
-  lane->mapped_count = (int)(n / 3);
-  if (mapped == NULL || lane->mapped_count > MAX_MAPPED || lane->schema_len > MAX_MAPPED) {
-    lane_free(env, lane, NULL);
+  hasher->mapped_count = (int)(n / 3);
+  if (mapped == NULL || hasher->mapped_count > MAX_MAPPED || hasher->schema_len > MAX_MAPPED) {
+    hasher_free(env, hasher, NULL);
     CHECK(napi_invalid_arg);
   }
-  int bad = lane->schema_len < 1;
-  for (int m = 0; m < lane->mapped_count; m++) {
-    mapped_t *map = &lane->mapped[m];
+  int bad = hasher->schema_len < 1;
+  for (int m = 0; m < hasher->mapped_count; m++) {
+    mapped_t *map = &hasher->mapped[m];
     map->field = mapped[3 * m];
     map->key = mapped[3 * m + 1];
     map->position = mapped[3 * m + 2];
     bad |= map->field < 0 || map->field >= MAX_FIELDS || map->key < K_EMAIL || map->key > K_COUNTRY ||
-           map->position < 0 || map->position >= lane->schema_len;
+           map->position < 0 || map->position >= hasher->schema_len;
   }
-  lane->country_field = int_of(env, argv[3]);
-  bad |= lane->country_field >= MAX_FIELDS;
+  hasher->country_field = int_of(env, argv[3]);
+  bad |= hasher->country_field >= MAX_FIELDS;
   if (bad) {
-    lane_free(env, lane, NULL);
+    hasher_free(env, hasher, NULL);
     CHECK(napi_invalid_arg);
   }
   char text[4096];
   size_t len = 0;
   napi_get_value_string_latin1(env, argv[5], text, sizeof text, &len);
   for (size_t i = 0; i + 1 < len; i += 2) {
-    if (is_lower((unsigned char)text[i]) && is_lower((unsigned char)text[i + 1])) lane->iso[(text[i] - 'a') * 26 + (text[i + 1] - 'a')] = 1;
+    if (is_lower((unsigned char)text[i]) && is_lower((unsigned char)text[i + 1])) hasher->iso[(text[i] - 'a') * 26 + (text[i + 1] - 'a')] = 1;
   }
   napi_get_value_string_latin1(env, argv[4], text, sizeof text, &len);
-  lane->default_country = len == 2 ? country_of_letters(lane, (unsigned char)text[0], (unsigned char)text[1]) : NO_COUNTRY;
+  hasher->default_country = len == 2 ? country_of_letters(hasher, (unsigned char)text[0], (unsigned char)text[1]) : NO_COUNTRY;
   int32_t *calling = typed_array(env, argv[6], napi_int32_array, &n);
   for (size_t i = 0; calling != NULL && i + 5 <= n; i += 5) {
     int c = calling[i];
     if (c < 0 || c >= COUNTRIES || calling[i + 2] < 1 || calling[i + 2] > 4) continue;
-    calling_t *entry = &lane->calling[c];
+    calling_t *entry = &hasher->calling[c];
     entry->prefix_len = calling[i + 2];
     for (int d = entry->prefix_len - 1, value = calling[i + 1]; d >= 0; d--, value /= 10) entry->prefix[d] = (char)('0' + value % 10);
     entry->min_nsn = calling[i + 3];
     entry->max_nsn = calling[i + 4];
   }
   napi_value external;
-  if (napi_create_external(env, lane, lane_free, NULL, &external) != napi_ok) {
-    lane_free(env, lane, NULL);
+  if (napi_create_external(env, hasher, hasher_free, NULL, &external) != napi_ok) {
+    hasher_free(env, hasher, NULL);
     CHECK(napi_generic_failure);
   }
   return external;
 }
 
 /*
- * run(lane, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array)
+ * run(hasher, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array)
  * Reads records from state[S_POS] to state[S_END], writing rows at state[S_OUT] and their starts at
  * starts[state[S_ROWS]]; state[S_DONE] counts the records it took. Stops at the end (ST_DONE), when out
  * or starts has no room for one more row (ST_ROOM), or at a record for the JavaScript path, which lies
@@ -602,8 +602,8 @@ static napi_value run(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  lane_t *lane = NULL;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&lane));
+  hasher_t *hasher = NULL;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&hasher));
   size_t in_len = 0, out_len = 0, starts_len = 0, state_len = 0;
   const unsigned char *in = typed_array(env, argv[1], napi_uint8_array, &in_len);
   unsigned char *out = typed_array(env, argv[2], napi_uint8_array, &out_len);
@@ -619,25 +619,25 @@ static napi_value run(napi_env env, napi_callback_info info) {
   long at = state[S_OUT];
   long rows = state[S_ROWS];
   int32_t done = 0;
-  const long row_max = 5 + 67L * lane->schema_len;
+  const long row_max = 5 + 67L * hasher->schema_len;
   int status = ST_DONE;
   while (pos < end) {
     if (at + row_max > (long)out_len || rows + 1 > (long)starts_len) {
       status = ST_ROOM;
       break;
     }
-    long next = read_record(lane, in, pos, end);
+    long next = read_record(hasher, in, pos, end);
     if (next < 0) {
       state[S_RECORD_END] = (int32_t)end;
       status = ST_FALLBACK;
       break;
     }
-    if (lane->fields == 0) { /* a blank line */
+    if (hasher->fields == 0) { /* a blank line */
       pos = next;
       continue;
     }
     unsigned char *row_end = NULL;
-    if (!write_row(lane, out + at, &row_end)) {
+    if (!write_row(hasher, out + at, &row_end)) {
       state[S_RECORD_END] = (int32_t)next;
       status = ST_FALLBACK;
       break;
@@ -655,13 +655,13 @@ static napi_value run(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* learn(lane, kind, raw: Uint8Array, value: string): a name's or city's digest (64 hex), or a country's alpha-2 code. */
+/* learn(hasher, kind, raw: Uint8Array, value: string): a name's or city's digest (64 hex), or a country's alpha-2 code. */
 static napi_value learn(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  lane_t *lane = NULL;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&lane));
+  hasher_t *hasher = NULL;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&hasher));
   int kind = int_of(env, argv[1]);
   size_t n = 0;
   const unsigned char *raw = typed_array(env, argv[2], napi_uint8_array, &n);
@@ -671,12 +671,12 @@ static napi_value learn(napi_env env, napi_callback_info info) {
   if (raw == NULL && n > 0) CHECK(napi_invalid_arg);
   if (n == 0 || n >= LONG_CELL) return NULL;
   if (kind == KIND_COUNTRY) {
-    int c = len == 2 ? country_of_letters(lane, (unsigned char)value[0], (unsigned char)value[1]) : NO_COUNTRY;
+    int c = len == 2 ? country_of_letters(hasher, (unsigned char)value[0], (unsigned char)value[1]) : NO_COUNTRY;
     if (c == NO_COUNTRY) return NULL;
-    entry_t *e = table_put(lane, KIND_COUNTRY, raw, (int)n);
+    entry_t *e = table_put(hasher, KIND_COUNTRY, raw, (int)n);
     if (e != NULL) e->country = (int16_t)c;
   } else if ((kind == KIND_NAME || kind == KIND_CITY) && len == 64) {
-    entry_t *e = table_put(lane, (unsigned char)kind, raw, (int)n);
+    entry_t *e = table_put(hasher, (unsigned char)kind, raw, (int)n);
     if (e != NULL) memcpy(e->digest, value, 64);
   }
   return NULL;
@@ -684,7 +684,7 @@ static napi_value learn(napi_env env, napi_callback_info info) {
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
-      {"createLane", NULL, create_lane, NULL, NULL, NULL, napi_default, NULL},
+      {"createHasher", NULL, create_hasher, NULL, NULL, NULL, napi_default, NULL},
       {"run", NULL, run, NULL, NULL, NULL, napi_default, NULL},
       {"learn", NULL, learn, NULL, NULL, NULL, napi_default, NULL},
   };

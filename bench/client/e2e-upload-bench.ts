@@ -12,7 +12,9 @@
  *
  * Each upload gets a fresh server and data folder, so no phase pays for another's stored rows or
  * background matching. The CPU time of server and client during the end-to-end phase is read from
- * /proc: a side near 100 % of a core while the other idles is the limit.
+ * /proc: a side near 100 % of a core while the other idles is the limit. The uploader also records
+ * which side set the pace (`UploadResult.sending`): the share of its sending time with every batch
+ * slot at the server, near 100 % when the server is the limit (client.e2e.server_bound).
  *
  *   node --import tsx bench/client/e2e-upload-bench.ts [rows] [--rounds N] [--match-delay MS]
  */

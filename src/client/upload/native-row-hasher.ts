@@ -26,7 +26,7 @@ declare const handleBrand: unique symbol;
 type Handle = { readonly [handleBrand]: true };
 
 interface RowHasherAddon {
-  createLane(delimiter: number, schemaLength: number, mapped: Int32Array, countryField: number,
+  createHasher(delimiter: number, schemaLength: number, mapped: Int32Array, countryField: number,
     defaultCountry: string, iso: string, calling: Int32Array): Handle;
   run(handle: Handle, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array): void;
   learn(handle: Handle, kind: number, raw: Uint8Array, value: string): void;
@@ -128,7 +128,7 @@ export class NativeRowHasher {
     for (const [country, [prefix, min, max]] of Object.entries(CALLING_CODES)) {
       calling.push(countryNumber(country), Number(prefix), prefix.length, min, max);
     }
-    this.#handle = addon.createLane(
+    this.#handle = addon.createHasher(
       delimiter.charCodeAt(0),
       schema.length,
       mapped,
