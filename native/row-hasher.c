@@ -591,6 +591,19 @@ static napi_value create_hasher(napi_env env, napi_callback_info info) {
   return external;
 }
 
+/* The call's `count` arguments into argv (missing ones undefined) and the hasher it names first; NULL,
+ * with an exception thrown, when that is not one. */
+static hasher_t *hasher_of_call(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
+  hasher_t *hasher = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_external(env, argv[0], (void **)&hasher) != napi_ok) {
+    napi_throw_error(env, NULL, "localgraph native row hasher: bad arguments");
+    return NULL;
+  }
+  return hasher;
+}
+
 /*
  * run(hasher, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array)
  * Reads records from state[S_POS] to state[S_END], writing rows at state[S_OUT] and their starts at
@@ -599,11 +612,9 @@ static napi_value create_hasher(napi_env env, napi_callback_info info) {
  * from state[S_POS] to state[S_RECORD_END] (ST_FALLBACK).
  */
 static napi_value run(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  hasher_t *hasher = NULL;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&hasher));
+  hasher_t *hasher = hasher_of_call(env, info, 5, argv);
+  if (hasher == NULL) return NULL;
   size_t in_len = 0, out_len = 0, starts_len = 0, state_len = 0;
   const unsigned char *in = typed_array(env, argv[1], napi_uint8_array, &in_len);
   unsigned char *out = typed_array(env, argv[2], napi_uint8_array, &out_len);
@@ -657,11 +668,9 @@ static napi_value run(napi_env env, napi_callback_info info) {
 
 /* learn(hasher, kind, raw: Uint8Array, value: string): a name's or city's digest (64 hex), or a country's alpha-2 code. */
 static napi_value learn(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  hasher_t *hasher = NULL;
-  CHECK(napi_get_value_external(env, argv[0], (void **)&hasher));
+  hasher_t *hasher = hasher_of_call(env, info, 4, argv);
+  if (hasher == NULL) return NULL;
   int kind = int_of(env, argv[1]);
   size_t n = 0;
   const unsigned char *raw = typed_array(env, argv[2], napi_uint8_array, &n);
