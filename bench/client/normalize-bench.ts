@@ -18,6 +18,7 @@ import { BENCH_COLUMNS, writeBenchCsv } from './bench-data.js';
 import type { WorkerJob, WorkerReport } from './bench-worker.js';
 import { lineAlignedRanges } from './byte-ranges.js';
 import { formatTable, type BenchRow } from '../table.js';
+import { nativeRowHasherPath } from '../../src/client/upload/native-row-hasher.js';
 
 export type BenchResult = BenchRow;
 
@@ -91,7 +92,7 @@ export async function runClientBench(opts: { rows?: number } = {}): Promise<Benc
         name: 'client.normalize_hash.2workers',
         value: Math.round(rate(two)),
         unit: 'rows/s',
-        note: `= ${Math.round(rate(two) * FIELDS).toLocaleString('en-US')} fields/s; the uploader's workers' path: 128 KB chunks → native row hasher, JavaScript for the rows it gives back → request rows (JSON)`,
+        note: `= ${Math.round(rate(two) * FIELDS).toLocaleString('en-US')} fields/s; the uploader's workers' path: 128 KB chunks → native row hasher, JavaScript for the rows it gives back → request rows (JSON)${nativeRowHasherPath() === undefined ? '; THE NATIVE ROW HASHER IS NOT BUILT (or LOCALGRAPH_NATIVE_HASHER=0): JavaScript only' : ''}`,
       },
       {
         name: 'client.normalize_hash.2workers.js',
