@@ -396,6 +396,22 @@ static long read_record(hasher_t *hasher, const unsigned char *in, long pos, lon
   }
 }
 
+/*
+ * Where the JavaScript path's slice for a record given back ends: after the record when it ends at a
+ * newline or at the end of the input; else (a quoted-path record cut at a lone \r) after the first later
+ * record that does. Parsed alone, a slice then decides each record's path as the whole chunk did: the
+ * parser looks for a quote up to the next newline, and a slice cut at a lone \r could lose it (a record
+ * of just "\r" then reads as a blank line and vanishes).
+ */
+static long slice_end(hasher_t *hasher, const unsigned char *in, long next, long end) {
+  while (next < end && in[next - 1] != '\n') {
+    long after = read_record(hasher, in, next, end);
+    if (after < 0) return end;
+    next = after;
+  }
+  return next;
+}
+
 /* ---- Rows ---- */
 
 static void put(unsigned char **o, const char *s, size_t n) {
@@ -576,7 +592,7 @@ static napi_value create_hasher(napi_env env, napi_callback_info info) {
   int32_t *calling = typed_array(env, argv[6], napi_int32_array, &n);
   for (size_t i = 0; calling != NULL && i + 5 <= n; i += 5) {
     int c = calling[i];
-    if (c < 0 || c >= COUNTRIES || calling[i + 2] < 1 || calling[i + 2] > 4) continue;
+    if (c < 0 || c >= COUNTRIES || calling[i + 1] < 0 || calling[i + 2] < 1 || calling[i + 2] > 4) continue;
     calling_t *entry = &hasher->calling[c];
     entry->prefix_len = calling[i + 2];
     for (int d = entry->prefix_len - 1, value = calling[i + 1]; d >= 0; d--, value /= 10) entry->prefix[d] = (char)('0' + value % 10);
@@ -608,8 +624,9 @@ static hasher_t *hasher_of_call(napi_env env, napi_callback_info info, size_t co
  * run(hasher, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array)
  * Reads records from state[S_POS] to state[S_END], writing rows at state[S_OUT] and their starts at
  * starts[state[S_ROWS]]; state[S_DONE] counts the records it took. Stops at the end (ST_DONE), when out
- * or starts has no room for one more row (ST_ROOM), or at a record for the JavaScript path, which lies
- * from state[S_POS] to state[S_RECORD_END] (ST_FALLBACK).
+ * or starts has no room for one more row (ST_ROOM), or at a record for the JavaScript path (ST_FALLBACK):
+ * its slice, from state[S_POS] to state[S_RECORD_END], holds that record and, when it ends at a lone
+ * \r, the records up to the next that ends at a newline (slice_end).
  */
 static napi_value run(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -649,7 +666,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
     }
     unsigned char *row_end = NULL;
     if (!write_row(hasher, out + at, &row_end)) {
-      state[S_RECORD_END] = (int32_t)next;
+      state[S_RECORD_END] = (int32_t)slice_end(hasher, in, next, end);
       status = ST_FALLBACK;
       break;
     }

@@ -73,8 +73,9 @@ export class ChunkHasher {
     try {
       if (native === undefined) this.#parse(Buffer.from(buffer, 0, length), sink);
       else {
-        // The native hasher takes the rows it is sure of; each record it stops at is parsed here
-        // on its own (a chunk's records are whole, so a record alone parses as it does in context).
+        // The native hasher takes the rows it is sure of; each record it stops at is parsed here on
+        // its own. Its slice ends at a newline or the chunk's end (a record cut at a lone \r takes
+        // the records after it up to one that does), so parsed alone it is cut as in the whole chunk.
         const input = new Uint8Array(buffer, 0, length);
         let pos = 0;
         while (pos < length) {
