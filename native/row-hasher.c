@@ -48,8 +48,12 @@ enum slot { S_POS = 0, S_END = 1, S_OUT = 2, S_ROWS = 3, S_STATUS = 4, S_RECORD_
 #define LONG_CELL 64
 #define NO_COUNTRY (-1)
 #define COUNTRIES (26 * 26)
-#define TABLE_SLOTS (1u << 15)
+#define TABLE_SLOTS (1u << 16)
 #define TABLE_MAX_ENTRIES (TABLE_SLOTS / 2)
+/* ASCII names and cities the hasher computes itself fill at most half the entries: the rest stays for
+ * taught text, which it cannot compute (a file with many distinct ASCII last names would otherwise
+ * leave no room for its accented ones). */
+#define TABLE_MAX_COMPUTED (TABLE_MAX_ENTRIES / 2)
 #define MAX_TAUGHT_KEY 255
 
 typedef struct {
@@ -153,13 +157,14 @@ static const entry_t *table_get(hasher_t *hasher, unsigned char kind, const unsi
   return e->used ? e : NULL;
 }
 
-/* Keeps what it is told until the table is half full; later text simply stays on the JavaScript path. */
-static entry_t *table_put(hasher_t *hasher, unsigned char kind, const unsigned char *s, int n) {
+/* Keeps an entry while the table holds fewer than `limit`; later text is computed again, or, when taught,
+ * stays on the JavaScript path. The table is never more than half full, so every probe ends. */
+static entry_t *table_put(hasher_t *hasher, unsigned char kind, const unsigned char *s, int n, uint32_t limit) {
   if (n > MAX_TAUGHT_KEY) return NULL;
   uint64_t h = fnv1a(kind, s, n);
   entry_t *e = table_find(hasher, kind, s, n, h);
   if (e->used) return e;
-  if (hasher->entries >= TABLE_MAX_ENTRIES) return NULL;
+  if (hasher->entries >= limit) return NULL;
   if (hasher->arena_len + (uint32_t)n + 1 > hasher->arena_cap) {
     uint32_t cap = hasher->arena_cap * 2;
     while (cap < hasher->arena_len + (uint32_t)n + 1) cap *= 2;
@@ -471,7 +476,7 @@ static int write_row(hasher_t *hasher, unsigned char *o, unsigned char **row_end
       if (has_high_byte(s, n)) return 0;
       len = rule_letters(s, n, v);
       if (len < 0) return 0;
-      entry_t *put_at = table_put(hasher, kind, s, n);
+      entry_t *put_at = table_put(hasher, kind, s, n, TABLE_MAX_COMPUTED);
       char *d = put_at != NULL ? put_at->digest : digests[m];
       sha256_hex(v, (size_t)len, d);
       column[map->position] = d;
@@ -699,10 +704,10 @@ static napi_value learn(napi_env env, napi_callback_info info) {
   if (kind == KIND_COUNTRY) {
     int c = len == 2 ? country_of_letters(hasher, (unsigned char)value[0], (unsigned char)value[1]) : NO_COUNTRY;
     if (c == NO_COUNTRY) return NULL;
-    entry_t *e = table_put(hasher, KIND_COUNTRY, raw, (int)n);
+    entry_t *e = table_put(hasher, KIND_COUNTRY, raw, (int)n, TABLE_MAX_ENTRIES);
     if (e != NULL) e->country = (int16_t)c;
   } else if ((kind == KIND_NAME || kind == KIND_CITY) && len == 64) {
-    entry_t *e = table_put(hasher, (unsigned char)kind, raw, (int)n);
+    entry_t *e = table_put(hasher, (unsigned char)kind, raw, (int)n, TABLE_MAX_ENTRIES);
     if (e != NULL) memcpy(e->digest, value, 64);
   }
   return NULL;

@@ -73,6 +73,21 @@ describe('native row hasher', () => {
     expect(written).toBe(`["${sha('zoe@example.com')}","${sha('zoë')}","${sha('de')}"],`);
   });
 
+  it('keeps room for taught names however many ASCII names it has computed', () => {
+    const { mapping } = settings(['FN']);
+    const native = NativeRowHasher.open({ addonPath: addonPath!, mapping, schema: ['FN'], delimiter: ',', defaultCountry: undefined })!;
+    // 40,000 distinct ASCII names, more than its whole table holds.
+    const letters = (i: number): string => (i < 26 ? String.fromCharCode(97 + i) : letters(Math.floor(i / 26) - 1) + String.fromCharCode(97 + (i % 26)));
+    const many = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `${letters(i)}\n`).join(''));
+    const big = { out: new Uint8Array(40_000 * native.rowBytes), at: 0, starts: new Uint32Array(40_001), rows: 0 };
+    expect(native.run(many, 0, many.length, big)).toMatchObject({ stop: 'end', records: 40_000 });
+    const zoe = Buffer.from('Zoë\n');
+    const target = () => ({ out: new Uint8Array(1024), at: 0, starts: new Uint32Array(4), rows: 0 });
+    expect(native.run(zoe, 0, zoe.length, target())).toMatchObject({ stop: 'record' });
+    native.teach([Buffer.from('Zoë').toString('latin1')], [createHash('sha256').update('zoë').digest('hex')]);
+    expect(native.run(zoe, 0, zoe.length, target())).toMatchObject({ stop: 'end', records: 1 });
+  });
+
   it('asks for room rather than writing past the end of its output', () => {
     const { mapping } = settings(['EMAIL']);
     const native = NativeRowHasher.open({ addonPath: addonPath!, mapping, schema: ['EMAIL'], delimiter: ',', defaultCountry: undefined })!;
