@@ -162,20 +162,22 @@ describe('native row hasher', () => {
         const fields = shape === 1 ? cells.slice(0, -1) : shape === 2 ? [...cells, extra] : cells;
         return { fields: fields.length > 0 ? fields : [extra], end };
       });
-    const chunk = (targets: readonly MappingTarget[]) =>
+    const chunk = (targets: readonly MappingTarget[], delimiter: string) =>
       fc.tuple(fc.array(record(targets), { maxLength: 25, size: 'max' }), fc.boolean()).map(([rows, lastEnds]) => {
         const parts: Buffer[] = [];
         rows.forEach(({ fields, end }, i) => {
-          fields.forEach((c, j) => parts.push(j > 0 ? Buffer.concat([Buffer.from(','), c]) : c));
+          fields.forEach((c, j) => parts.push(j > 0 ? Buffer.concat([Buffer.from(delimiter), c]) : c));
           if (i + 1 < rows.length || lastEnds) parts.push(Buffer.from(end));
         });
         return Buffer.concat(parts);
       });
-    const testCase = mapping.chain((targets) =>
+    // Cells are quoted for commas; under another delimiter, one inside a cell cuts it as the parser would.
+    const testCase = fc.tuple(mapping, fc.constantFrom(',', ',', ',', ';', '\t')).chain(([targets, delimiter]) =>
       fc.record({
         targets: fc.constant(targets),
+        delimiter: fc.constant(delimiter),
         defaultCountry: fc.constantFrom(undefined, 'us', 'gb', 'de', 'fr'),
-        chunks: fc.array(chunk(targets), { minLength: 1, maxLength: 3 }),
+        chunks: fc.array(chunk(targets, delimiter), { minLength: 1, maxLength: 3 }),
       }),
     );
     let nativeRecords = 0;
@@ -187,9 +189,9 @@ describe('native row hasher', () => {
       return outcome;
     });
     fc.assert(
-      fc.property(testCase, ({ targets, defaultCountry, chunks }) => {
-        const withNative = new ChunkHasher(settings(targets, defaultCountry));
-        const plain = new ChunkHasher({ ...settings(targets, defaultCountry), nativeRowHasher: undefined });
+      fc.property(testCase, ({ targets, delimiter, defaultCountry, chunks }) => {
+        const withNative = new ChunkHasher(settings(targets, defaultCountry, delimiter));
+        const plain = new ChunkHasher({ ...settings(targets, defaultCountry, delimiter), nativeRowHasher: undefined });
         expect(withNative.native).toBe(true);
         expect(plain.native).toBe(false);
         for (const bytes of chunks) {
