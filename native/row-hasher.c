@@ -419,6 +419,10 @@ static long slice_end(hasher_t *hasher, const unsigned char *in, long next, long
 
 /* ---- Rows ---- */
 
+/* The most bytes one row takes: `["`, 64 hex a column with `","` between, `"],`. */
+static long row_bytes(const hasher_t *hasher) { return 5 + 67L * hasher->schema_len; }
+
+
 static void put(unsigned char **o, const char *s, size_t n) {
   memcpy(*o, s, n);
   *o += n;
@@ -652,7 +656,7 @@ static napi_value run(napi_env env, napi_callback_info info) {
   long at = state[S_OUT];
   long rows = state[S_ROWS];
   int32_t done = 0;
-  const long row_max = 5 + 67L * hasher->schema_len;
+  const long row_max = row_bytes(hasher);
   int status = ST_DONE;
   while (pos < end) {
     if (at + row_max > (long)out_len || rows + 1 > (long)starts_len) {
@@ -713,11 +717,22 @@ static napi_value learn(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rowBytes(hasher): the room run() needs for one more row, which it asks for (ST_ROOM) when short of it. */
+static napi_value row_bytes_of(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  hasher_t *hasher = hasher_of_call(env, info, 1, argv);
+  if (hasher == NULL) return NULL;
+  napi_value result;
+  CHECK(napi_create_int64(env, row_bytes(hasher), &result));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
       {"createHasher", NULL, create_hasher, NULL, NULL, NULL, napi_default, NULL},
       {"run", NULL, run, NULL, NULL, NULL, napi_default, NULL},
       {"learn", NULL, learn, NULL, NULL, NULL, napi_default, NULL},
+      {"rowBytes", NULL, row_bytes_of, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

@@ -30,6 +30,7 @@ interface RowHasherAddon {
     defaultCountry: string, iso: string, calling: Int32Array): Handle;
   run(handle: Handle, input: Uint8Array, out: Uint8Array, starts: Uint32Array, state: Int32Array): void;
   learn(handle: Handle, kind: number, raw: Uint8Array, value: string): void;
+  rowBytes(handle: Handle): number;
 }
 
 /** The keys the addon normalises, by its numbers (row-hasher.c `enum key`). */
@@ -102,12 +103,12 @@ export class NativeRowHasher {
   readonly #handle: Handle;
   readonly #state = new Int32Array(S_SLOTS);
   readonly #taught: readonly TaughtField[];
-  /** Largest row the addon writes: `["` + 64 hex per column + `","` between + `"],`. */
+  /** The room `run` needs for one more row (the addon's own figure: less would stop every run at once). */
   readonly rowBytes: number;
 
   /** The hasher for these settings, or undefined when the mapping holds something only the JavaScript path handles. */
   static open(settings: NativeRowHasherSettings): NativeRowHasher | undefined {
-    const { mapping, schema, delimiter, defaultCountry } = settings;
+    const { mapping, delimiter, defaultCountry } = settings;
     const targets = new Set(mapping.map((m) => m.target));
     const usable =
       targets.size === mapping.length && // one column a key
@@ -144,7 +145,7 @@ export class NativeRowHasher {
       if (m.target === 'COUNTRY') return [{ index: m.index, kind: KIND_COUNTRY, position }];
       return [];
     });
-    this.rowBytes = 5 + 67 * schema.length;
+    this.rowBytes = addon.rowBytes(this.#handle);
   }
 
   /** Rows from `input[pos, end)` into `target`, until the end, a full target, or a record for the JavaScript path. */
@@ -172,7 +173,6 @@ export class NativeRowHasher {
       const cell = record[field.index];
       if (cell === undefined || cell === '' || cell.length >= LONG_CELL || row[field.position] === '') continue;
       if (field.kind === KIND_COUNTRY) {
-        if (cell.length === 2 && ISO_ALPHA2.has(cell.toLowerCase())) continue; // the addon reads these itself
         const code = normalizeCountry(utf8FromLatin1(cell));
         if (code !== null) this.#addon.learn(this.#handle, KIND_COUNTRY, Buffer.from(cell, 'latin1'), code);
       } else if (hasHighByte(cell)) {
